@@ -1,0 +1,56 @@
+# Every command a developer or CI needs. `make` alone lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXTRAS ?= dev
+PACKAGES := chunking extraction eval
+
+.PHONY: help install fmt lint typecheck test bench eval check wheel-check clean
+
+help: ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+fmt: $(STAMP) ## Format and autofix the code
+	$(BIN)/ruff format $(PACKAGES) tests benchmarks fixtures
+	$(BIN)/ruff check --fix $(PACKAGES) tests benchmarks fixtures
+
+lint: $(STAMP) ## Lint (ruff, including no print in library code) and check import layers
+	$(BIN)/ruff check $(PACKAGES) tests benchmarks fixtures
+	$(BIN)/ruff format --check $(PACKAGES) tests benchmarks fixtures
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP) ## Type-check the packages (mypy strict)
+	$(BIN)/mypy
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/pytest -q
+
+bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same run)
+	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly
+
+eval: $(STAMP) ## Run the main job: chunk the sample export and print the summary
+	$(BIN)/python -m chunking chunk fixtures/sample_export.json --out out/sample_chunks.jsonl
+
+wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv, import every module
+	rm -rf dist build/wheel-venv
+	$(BIN)/python -m build --wheel --outdir dist . > /dev/null
+	$(PYTHON) -m venv build/wheel-venv
+	build/wheel-venv/bin/pip install --quiet dist/*.whl
+	cd build && wheel-venv/bin/python -I ../tests/check_wheel.py $(PACKAGES)
+
+check: lint typecheck test wheel-check ## Everything CI runs
+
+clean: ## Remove the venv, builds and caches
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis out

@@ -1,0 +1,7 @@
+"""Entry point of ``python -m chunking``."""
+
+import sys
+
+from chunking.cli import main
+
+sys.exit(main())

@@ -1,0 +1,168 @@
+"""Atoms: the smallest spans the chunker works with, each tokenized exactly once.
+
+A conversation's text is cut at every safe line and sentence cut (see
+:mod:`chunking.boundaries`) and each piece is encoded once. A piece with more
+tokens than the finest budget is cut further, at safe word and clause cuts
+located in the piece's own tokens (no second encoding); what is still too
+long (a single "word" of hundreds of tokens, such as a pasted blob) is cut at
+token boundaries and counted directly. Those last cuts are ``FORCED``: they do
+not preserve tokenization across them, so every tier must cut there too.
+
+Because every other cut is safe, the token count of any run of atoms is the
+sum of their counts: the chunker never tokenizes a candidate chunk.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from chunking.boundaries import Break, fine_cuts, is_grapheme_boundary, line_and_sentence_cuts
+from chunking.tokens import Tokenizer
+
+__all__ = ["FORCED", "Atoms", "split_into_atoms"]
+
+FORCED = -1
+"""Kind of a cut inside a tokenizer piece: every tier must cut there."""
+
+
+@dataclass(frozen=True, slots=True)
+class Atoms:
+    """A partition of a text into atoms.
+
+    Atom ``i`` is ``text[starts[i]:starts[i + 1]]`` (``starts`` ends with
+    ``len(text)``), has ``prefix[i + 1] - prefix[i]`` tokens, and the cut at its
+    start is of kind ``kinds[i]`` (a :class:`Break` value or ``FORCED``).
+    """
+
+    starts: list[int]
+    prefix: list[int]
+    kinds: list[int]
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+
+def split_into_atoms(
+    text: str, message_starts: frozenset[int], tokenizer: Tokenizer, max_tokens: int
+) -> Atoms:
+    """Partition ``text`` into atoms of at most ``max_tokens`` tokens each.
+
+    The only exception is a single grapheme cluster longer than ``max_tokens``,
+    which stays whole.
+    """
+    starts: list[int] = []
+    prefix: list[int] = [0]
+    kinds: list[int] = []
+    encode = tokenizer.encode
+    total = 0
+    previous, previous_kind = 0, int(Break.MESSAGE)
+    cuts = [*line_and_sentence_cuts(text, message_starts), (len(text), Break.MESSAGE)]
+    for offset, kind in cuts:
+        if offset == previous:
+            continue
+        tokens = encode(text[previous:offset])
+        if len(tokens) <= max_tokens:
+            starts.append(previous)
+            kinds.append(previous_kind)
+            total += len(tokens)
+            prefix.append(total)
+        else:
+            for start, count, sub_kind in _refine(
+                text, previous, offset, previous_kind, tokens, tokenizer, max_tokens
+            ):
+                starts.append(start)
+                kinds.append(sub_kind)
+                total += count
+                prefix.append(total)
+        previous, previous_kind = offset, int(kind)
+    starts.append(len(text))
+    return Atoms(starts=starts, prefix=prefix, kinds=kinds)
+
+
+def _refine(
+    text: str,
+    start: int,
+    end: int,
+    kind: int,
+    tokens: list[int],
+    tokenizer: Tokenizer,
+    max_tokens: int,
+) -> list[tuple[int, int, int]]:
+    """Cut ``text[start:end]`` (whose tokens are ``tokens``) at word and clause cuts."""
+    byte_offsets = tokenizer.byte_offsets(tokens)
+    piece = text[start:end]
+    ascii_only = piece.isascii()
+    bounds: list[tuple[int, int, int]] = [(start, 0, kind)]
+    byte, char = 0, start
+    for offset, cut_kind in fine_cuts(text, start, end):
+        if ascii_only:
+            byte = offset - start
+        else:
+            byte += len(text[char:offset].encode("utf-8"))
+            char = offset
+        index = bisect_left(byte_offsets, byte)
+        # Safe cuts are token boundaries; the check only guards the proof.
+        if index < len(byte_offsets) and byte_offsets[index] == byte:
+            bounds.append((offset, index, int(cut_kind)))
+    bounds.append((end, len(tokens), kind))
+    atoms: list[tuple[int, int, int]] = []
+    for (a, first, a_kind), (b, last, _) in itertools.pairwise(bounds):
+        count = last - first
+        if count <= max_tokens:
+            atoms.append((a, count, a_kind))
+        else:
+            pieces = _hard_split(text[a:b], tokenizer, max_tokens)
+            atoms.extend(
+                (a + offset, count, a_kind if i == 0 else FORCED)
+                for i, (offset, count) in enumerate(pieces)
+            )
+    return atoms
+
+
+def _hard_split(piece: str, tokenizer: Tokenizer, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut ``piece`` into parts of at most ``max_tokens`` tokens, each counted directly.
+
+    Returns ``(offset in piece, token count)`` per part. Parts end on grapheme
+    boundaries unless one grapheme alone exceeds the budget. Linear in the
+    length of ``piece``: each step encodes a window a few times the budget.
+    """
+    parts: list[tuple[int, int]] = []
+    position, length = 0, len(piece)
+    while position < length:
+        window = 4 * max_tokens
+        while True:
+            stop = min(length, position + window)
+            tokens = tokenizer.encode(piece[position:stop])
+            if len(tokens) > max_tokens or stop == length:
+                break
+            window *= 2
+        if len(tokens) <= max_tokens:
+            parts.append((position, len(tokens)))
+            break
+        keep = max_tokens
+        while True:
+            cut = position + tokenizer.decode_prefix_chars(tokens[:keep])
+            cut = _grapheme_floor(piece, position, cut)
+            count = tokenizer.count(piece[position:cut])
+            if count <= max_tokens or keep == 1:
+                break
+            keep = max(1, keep - (count - max_tokens))
+        parts.append((position, count))
+        position = cut
+    return parts
+
+
+def _grapheme_floor(piece: str, position: int, cut: int) -> int:
+    """The last grapheme boundary at or before ``cut`` after ``position``.
+
+    If there is none (a single grapheme longer than the budget), the first
+    character boundary after ``position``, so that progress is always made.
+    """
+    candidate = cut
+    while candidate > position and not is_grapheme_boundary(piece, candidate):
+        candidate -= 1
+    if candidate > position:
+        return candidate
+    return max(cut, position + 1)

@@ -1,0 +1,92 @@
+"""``python -m chunking``: chunk an export from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from chunking.chunker import chunk_conversations
+from chunking.config import ChunkingConfig
+from chunking.errors import ChunkingError
+from chunking.formats import FORMATS, load_export
+from chunking.jsonl import chunk_to_dict
+from chunking.model import Conversation
+from chunking.progress import progress
+from chunking.tiers import ChunkTier
+
+__all__ = ["main"]
+
+log = logging.getLogger("chunking")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args))
+    except ChunkingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chunking", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    chunk = commands.add_parser(
+        "chunk",
+        help="chunk an export into small/medium/large chunks, one JSON object per line",
+    )
+    chunk.add_argument("export", type=Path, help="the export file")
+    chunk.add_argument("--out", type=Path, required=True, help="where to write the JSON lines")
+    chunk.add_argument("--format", choices=sorted(FORMATS), help="export format (detected)")
+    defaults = ChunkingConfig()
+    for tier in ChunkTier:
+        chunk.add_argument(
+            f"--{tier.value}",
+            type=int,
+            default=defaults.budget(tier),
+            metavar="TOKENS",
+            help=f"{tier.value} tier budget in tokens (default {defaults.budget(tier)})",
+        )
+    chunk.set_defaults(run=_chunk)
+    return parser
+
+
+def _chunk(args: argparse.Namespace) -> int:
+    config = ChunkingConfig(small=args.small, medium=args.medium, large=args.large)
+    started = time.perf_counter()
+    conversations = 0
+    per_tier: Counter[ChunkTier] = Counter()
+    tokens: Counter[ChunkTier] = Counter()
+
+    def counted() -> Iterator[Conversation]:
+        nonlocal conversations
+        for conversation in load_export(args.export, format=args.format):
+            conversations += 1
+            yield conversation
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = args.out.with_name(args.out.name + ".partial")
+    with temporary.open("w", encoding="utf-8") as out:
+        stream = progress(counted(), description="chunking", unit="conv")
+        for chunk in chunk_conversations(stream, config=config):
+            per_tier[chunk.chunk_tier] += 1
+            tokens[chunk.chunk_tier] += chunk.token_count
+            out.write(json.dumps(chunk_to_dict(chunk), ensure_ascii=False))
+            out.write("\n")
+    temporary.replace(args.out)
+    seconds = time.perf_counter() - started
+    tiers = ", ".join(f"{per_tier[tier]} {tier.value}" for tier in ChunkTier)
+    print(
+        f"{conversations} conversations -> {tiers} chunks; "
+        f"{tokens[ChunkTier.LARGE]} tokens; {seconds:.2f} s; wrote {args.out}"
+    )
+    return 0

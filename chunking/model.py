@@ -1,0 +1,135 @@
+"""The canonical model: every export format is parsed into these types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from chunking.errors import InvalidMessageError
+from chunking.tiers import ChunkTier
+
+__all__ = ["Chunk", "Conversation", "Message", "Role"]
+
+
+class Role(StrEnum):
+    """Who wrote a message."""
+
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of a conversation.
+
+    Attributes:
+        id: unique within its conversation; chunks refer to messages by it.
+        role: who wrote it.
+        content: the text; may be empty (an empty message is not rendered).
+        name: the speaker's label in the rendered text (defaults to the role).
+        created_at: when it was written, if the export says.
+    """
+
+    id: str
+    role: Role
+    content: str
+    name: str | None = None
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise InvalidMessageError(f"message id must be a non-empty string, got {self.id!r}")
+        if not isinstance(self.content, str):
+            raise InvalidMessageError(
+                f"message {self.id!r}: content must be a string, got {type(self.content).__name__}"
+            )
+        try:
+            object.__setattr__(self, "role", Role(self.role))
+        except ValueError:
+            valid = ", ".join(role.value for role in Role)
+            raise InvalidMessageError(
+                f"message {self.id!r}: role {self.role!r} is not one of {valid}"
+            ) from None
+        if self.name is not None and (not self.name.strip() or self.name != self.name.strip()):
+            raise InvalidMessageError(
+                f"message {self.id!r}: name {self.name!r} must be non-empty, without "
+                "surrounding whitespace"
+            )
+
+    @property
+    def label(self) -> str:
+        """The speaker label used in the rendered conversation."""
+        return self.name or self.role.value.capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A conversation: an id, a title and its messages in order."""
+
+    id: str
+    title: str
+    messages: tuple[Message, ...] = field(default_factory=tuple)
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise InvalidMessageError(
+                f"conversation id must be a non-empty string, got {self.id!r}"
+            )
+        object.__setattr__(self, "messages", tuple(self.messages))
+        seen: set[str] = set()
+        for message in self.messages:
+            if not isinstance(message, Message):
+                raise InvalidMessageError(
+                    f"conversation {self.id!r}: expected Message objects, got "
+                    f"{type(message).__name__}"
+                )
+            if message.id in seen:
+                raise InvalidMessageError(
+                    f"conversation {self.id!r}: message id {message.id!r} appears twice; "
+                    "message ids must be unique within a conversation"
+                )
+            seen.add(message.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span of a conversation's canonical text at one tier.
+
+    Invariants (checked by the test suite, established by the chunker):
+    ``content == conversation_text(conversation)[start:end]``,
+    ``token_count == len(encode_ordinary(content))`` under cl100k, and
+    ``token_count`` is within the tier's budget.
+
+    The first eight fields are the production ``conversation_chunks`` row;
+    the rest make chunks traceable and re-chunking safe.
+    """
+
+    conversation_id: str
+    title: str
+    content: str
+    token_count: int
+    chunk_index: int
+    total_chunks: int
+    chunk_tier: ChunkTier
+    created_at: datetime | None
+    id: str
+    parent_id: str | None
+    start: int
+    end: int
+    message_ids: tuple[str, ...]
+    content_hash: str
+    chunking_version: int
+
+    def __post_init__(self) -> None:
+        if type(self.chunk_tier) is not ChunkTier:
+            object.__setattr__(self, "chunk_tier", ChunkTier.parse(self.chunk_tier))
+        if not 0 <= self.start <= self.end:
+            raise InvalidMessageError(
+                f"chunk {self.id!r}: span [{self.start}, {self.end}) is not a valid span"
+            )
+        if not self.id:
+            raise InvalidMessageError("chunk id must be a non-empty string")

@@ -1,0 +1,3 @@
+"""Fact extraction and memory generation over the chunk tiers."""
+
+__all__: list[str] = []
