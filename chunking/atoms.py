@@ -15,10 +15,10 @@ sum of their counts: the chunker never tokenizes a candidate chunk.
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from chunking.boundaries import Break, fine_cuts, is_grapheme_boundary, line_and_sentence_cuts
+from chunking.boundaries import Break, fine_cuts, line_and_sentence_cuts
 from chunking.tokens import Tokenizer
 
 __all__ = ["FORCED", "Atoms", "split_into_atoms"]
@@ -125,9 +125,11 @@ def _hard_split(piece: str, tokenizer: Tokenizer, max_tokens: int) -> list[tuple
     """Cut ``piece`` into parts of at most ``max_tokens`` tokens, each counted directly.
 
     Returns ``(offset in piece, token count)`` per part. Parts end on grapheme
-    boundaries unless one grapheme alone exceeds the budget. Linear in the
-    length of ``piece``: each step encodes a window a few times the budget.
+    cluster boundaries (Unicode's extended grapheme clusters, from ``regex``); a
+    single cluster longer than the budget is one part. Linear in the length of
+    ``piece``: each step encodes a window a few times the budget.
     """
+    boundaries = _grapheme_boundaries(piece)
     parts: list[tuple[int, int]] = []
     position, length = 0, len(piece)
     while position < length:
@@ -143,26 +145,28 @@ def _hard_split(piece: str, tokenizer: Tokenizer, max_tokens: int) -> list[tuple
             break
         keep = max_tokens
         while True:
-            cut = position + tokenizer.decode_prefix_chars(tokens[:keep])
-            cut = _grapheme_floor(piece, position, cut)
+            cut = _grapheme_floor(
+                boundaries, position, position + tokenizer.decode_prefix_chars(tokens[:keep])
+            )
             count = tokenizer.count(piece[position:cut])
             if count <= max_tokens or keep == 1:
-                break
+                break  # within budget, or a single grapheme longer than it
             keep = max(1, keep - (count - max_tokens))
         parts.append((position, count))
         position = cut
     return parts
 
 
-def _grapheme_floor(piece: str, position: int, cut: int) -> int:
-    """The last grapheme boundary at or before ``cut`` after ``position``.
+def _grapheme_boundaries(piece: str) -> list[int]:
+    """Offsets in ``piece`` where an extended grapheme cluster ends."""
+    import regex
 
-    If there is none (a single grapheme longer than the budget), the first
-    character boundary after ``position``, so that progress is always made.
-    """
-    candidate = cut
-    while candidate > position and not is_grapheme_boundary(piece, candidate):
-        candidate -= 1
-    if candidate > position:
-        return candidate
-    return max(cut, position + 1)
+    return [match.end() for match in regex.finditer(r"\X", piece)]
+
+
+def _grapheme_floor(boundaries: list[int], position: int, cut: int) -> int:
+    """The last grapheme boundary in ``(position, cut]``, else the first after ``position``."""
+    index = bisect_right(boundaries, cut) - 1
+    if index >= 0 and boundaries[index] > position:
+        return boundaries[index]
+    return boundaries[bisect_right(boundaries, position)]

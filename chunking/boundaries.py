@@ -23,19 +23,19 @@ surrounds it. Reading the pattern alternative by alternative
 On both sides of such a cut the pieces, and so the tokens, are those of the
 whole text. Whitespace is tested with ``str.isspace``, which is true for a
 superset of the pattern's ``\\s``, so a doubtful character never counts as
-non-space. Every cut above is also a grapheme-cluster boundary: none is made
-before a combining mark, a joiner or a space following a prepended mark.
+non-space. Every cut above is also a grapheme-cluster boundary: a line feed
+always ends a cluster, and a space or a punctuation mark only joins the
+cluster before it when that ends in a Prepend character, which is excluded.
 The property tests check all of it on arbitrary text.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from enum import IntEnum
 
-__all__ = ["Break", "fine_cuts", "is_grapheme_boundary", "line_and_sentence_cuts"]
+__all__ = ["Break", "fine_cuts", "line_and_sentence_cuts"]
 
 
 class Break(IntEnum):
@@ -66,9 +66,6 @@ _PREPEND = frozenset(
         *range(0x11A84, 0x11A8A), 0x11D46, 0x11F02,
     )
 )  # fmt: skip
-# Letters with Grapheme_Cluster_Break=SpacingMark (Thai and Lao SARA AM).
-_SPACING_LETTERS = frozenset([0x0E33, 0x0EB3])
-
 
 def line_and_sentence_cuts(
     text: str, message_starts: frozenset[int]
@@ -99,28 +96,3 @@ def fine_cuts(text: str, start: int, end: int) -> Iterator[tuple[int, Break]]:
         if offset <= start or ord(text[offset - 1]) in _PREPEND:
             continue
         yield offset, Break.WORD if match.start(1) >= 0 else Break.CLAUSE
-
-
-def is_grapheme_boundary(text: str, offset: int) -> bool:
-    """Whether a cut before ``text[offset]`` is certainly a grapheme-cluster boundary.
-
-    Conservative: it may reject a boundary (before an emoji modifier, between
-    regional indicators, inside Hangul syllables), never accept a non-boundary.
-    """
-    if offset <= 0 or offset >= len(text):
-        return True
-    before, after = text[offset - 1], text[offset]
-    if before == "\r" and after == "\n":
-        return False
-    if ord(before) in _PREPEND or before == "\u200d":
-        return False
-    code = ord(after)
-    if unicodedata.category(after) in {"Mn", "Me", "Mc", "Cf", "Sk"} or code in _SPACING_LETTERS:
-        return False
-    if 0x1F1E6 <= code <= 0x1F1FF or 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:
-        return False
-    if 0xA960 <= code <= 0xA97F:
-        return False
-    if 0xAC00 <= ord(before) <= 0xD7A3 or 0x1100 <= ord(before) <= 0x115F:
-        return not (0x1100 <= code <= 0x11FF or 0xAC00 <= code <= 0xD7A3)
-    return True
