@@ -17,8 +17,9 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
-from chunking.boundaries import Break, fine_cuts, line_and_sentence_cuts
+from chunking.boundaries import Break, fine_cuts, line_cuts, sentence_cuts
 from chunking.tokens import Tokenizer
 
 __all__ = ["FORCED", "Atoms", "split_into_atoms"]
@@ -50,35 +51,43 @@ def split_into_atoms(
     """Partition ``text`` into atoms of at most ``max_tokens`` tokens each.
 
     The only exception is a single grapheme cluster longer than ``max_tokens``,
-    which stays whole.
+    which stays whole. Lines are the usual atoms; a line long enough to exceed
+    the budget is split at its sentences before it is encoded, so that most
+    text is encoded exactly once and never mapped token by token.
     """
-    starts: list[int] = []
-    prefix: list[int] = [0]
-    kinds: list[int] = []
+    offsets, line_kinds = line_cuts(text, message_starts)
+    # Characters beyond which a line probably exceeds the budget (cl100k averages
+    # about four characters a token in English; the exact count decides anyway).
+    long_line = 3 * max_tokens
+    spans: list[tuple[int, int, int]] = []
+    start, kind = 0, int(Break.MESSAGE)
+    for end, next_kind in zip([*offsets, len(text)], [*line_kinds, Break.MESSAGE], strict=True):
+        if end - start > long_line:
+            for cut in sentence_cuts(text, start, end):
+                spans.append((start, cut, kind))
+                start, kind = cut, int(Break.SENTENCE)
+        spans.append((start, end, kind))
+        start, kind = end, int(next_kind)
+
     encode = tokenizer.encode
-    total = 0
-    previous, previous_kind = 0, int(Break.MESSAGE)
-    cuts = [*line_and_sentence_cuts(text, message_starts), (len(text), Break.MESSAGE)]
-    for offset, kind in cuts:
-        if offset == previous:
-            continue
-        tokens = encode(text[previous:offset])
+    starts: list[int] = []
+    kinds: list[int] = []
+    counts: list[int] = []
+    for start, end, kind in spans:
+        tokens = encode(text[start:end])
         if len(tokens) <= max_tokens:
-            starts.append(previous)
-            kinds.append(previous_kind)
-            total += len(tokens)
-            prefix.append(total)
+            starts.append(start)
+            kinds.append(kind)
+            counts.append(len(tokens))
         else:
-            for start, count, sub_kind in _refine(
-                text, previous, offset, previous_kind, tokens, tokenizer, max_tokens
+            for sub_start, count, sub_kind in _refine(
+                text, start, end, kind, tokens, tokenizer, max_tokens
             ):
-                starts.append(start)
+                starts.append(sub_start)
                 kinds.append(sub_kind)
-                total += count
-                prefix.append(total)
-        previous, previous_kind = offset, int(kind)
+                counts.append(count)
     starts.append(len(text))
-    return Atoms(starts=starts, prefix=prefix, kinds=kinds)
+    return Atoms(starts=starts, prefix=list(accumulate(counts, initial=0)), kinds=kinds)
 
 
 def _refine(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
 from collections import defaultdict
 
@@ -39,7 +40,7 @@ def check_chunks(conversation: Conversation, chunks: list[Chunk], config: Chunki
         assert {c.total_chunks for c in tier_chunks} == {len(tier_chunks)}
         assert tier_chunks[0].start == 0
         assert tier_chunks[-1].end == len(text)
-        for before, after in zip(tier_chunks, tier_chunks[1:], strict=False):
+        for before, after in itertools.pairwise(tier_chunks):
             assert before.end == after.start
         for chunk in tier_chunks:
             check_chunk(chunk, conversation, text, config, graphemes, encoding)
