@@ -6,10 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev
+EXTRAS ?= dev,eval
 PACKAGES := chunking extraction eval
 
-.PHONY: help install fmt lint typecheck test bench eval check wheel-check clean
+.PHONY: help install fmt lint typecheck test bench eval eval-check check wheel-check clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,8 +40,14 @@ test: $(STAMP) ## Run the test suite
 bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same run)
 	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly
 
-eval: $(STAMP) ## Run the main job: chunk the sample export and print the summary
-	$(BIN)/python -m chunking chunk fixtures/sample_export.json --out out/sample_chunks.jsonl
+DATASET ?= fixtures/synthetic
+EVAL_OUT ?= eval/reports/latest
+
+eval: $(STAMP) ## Evaluate chunking + retrieval on the fixtures (DATASET=...); report in eval/reports/latest/
+	$(BIN)/python -m eval run --dataset $(DATASET) --out $(EVAL_OUT)
+
+eval-check: eval ## Run eval, then fail on a regression against eval/baseline.json
+	$(BIN)/python -m eval check --metrics $(EVAL_OUT)/metrics.json --baseline eval/baseline.json
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv, import every module
 	rm -rf dist build/wheel-venv

@@ -1,0 +1,126 @@
+"""``python -m eval``: run the evaluation, gate it against the baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.baseline import check, make_baseline
+from eval.compare import summary_rows
+from eval.config import EvalConfig
+from eval.errors import EvalError
+from eval.loading import load_dataset
+from eval.report import write_report
+from eval.runner import evaluate
+
+__all__ = ["main"]
+
+DEFAULT_DATASET = Path("fixtures/synthetic")
+DEFAULT_OUT = Path("eval/reports/latest")
+DEFAULT_BASELINE = Path("eval/baseline.json")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args))
+    except (EvalError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="evaluate a dataset and write the report")
+    run.add_argument(
+        "--dataset", type=Path, default=DEFAULT_DATASET, help="dataset directory or file"
+    )
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report directory")
+    run.add_argument(
+        "--chunker", default="tiers", help="chunker to evaluate (eval.chunkers.CHUNKERS)"
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.set_defaults(run=_run)
+    gate = commands.add_parser("check", help="fail if metrics.json regressed against the baseline")
+    gate.add_argument("--metrics", type=Path, default=DEFAULT_OUT / "metrics.json")
+    gate.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    gate.set_defaults(run=_check)
+    base = commands.add_parser("baseline", help="write the baseline from a run's metrics.json")
+    base.add_argument("--metrics", type=Path, default=DEFAULT_OUT / "metrics.json")
+    base.add_argument("--out", type=Path, default=DEFAULT_BASELINE)
+    base.set_defaults(run=_baseline)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+
+    def notify(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    _quiet_bm25s()
+    notify(f"loading {args.dataset}")
+    dataset = load_dataset(args.dataset)
+    results = evaluate(dataset, config=EvalConfig(chunker=args.chunker), notify=notify)
+    notify("writing the report")
+    report = write_report(results, args.out)
+    header, rows = summary_rows(results["retrieval"])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(
+                cell.rjust(w) if i else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    dup = results["duplicates"]
+    print(
+        f"identical-text chunks per tier {dup['exact']}; duplicate rows {dup['rows']}; "
+        f"near pairs {dup['near']}"
+    )
+    if results.get("reimport"):
+        again, later = (
+            results["reimport"]["unchanged_export"],
+            results["reimport"]["overlapping_export"],
+        )
+        print(
+            f"re-import rows added: unchanged export {again['added']}, overlapping {later['added']}"
+        )
+    print(f"report: {report}  ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _quiet_bm25s() -> None:
+    """bm25s sets its logger to DEBUG on import and logs every index build; quiet it."""
+    try:
+        import bm25s  # noqa: F401
+    except ImportError:
+        return
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def _check(args: argparse.Namespace) -> int:
+    metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
+    baseline = json.loads(args.baseline.read_text(encoding="utf-8"))
+    violations = check(metrics, baseline)
+    for violation in violations:
+        print(f"REGRESSION {violation}")
+    print(f"eval-check: {len(baseline['metrics'])} gated figures, {len(violations)} regressions")
+    return 1 if violations else 0
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
+    baseline = make_baseline(metrics)
+    args.out.write_text(json.dumps(baseline, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(baseline['metrics'])} gated figures to {args.out}")
+    return 0

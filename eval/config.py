@@ -1,0 +1,76 @@
+"""What one evaluation run measures: chunker, strategies, cut-offs and budgets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from eval.chunkers import CHUNKERS
+from eval.errors import UnknownNameError
+from eval.metrics import METRICS
+from eval.retrieval import STRATEGIES
+
+__all__ = ["EvalConfig"]
+
+_AT_K = (
+    "precision",
+    "recall",
+    "mrr",
+    "ndcg",
+    "span_recall",
+    "span_precision",
+    "span_iou",
+    "redundancy",
+    "context_tokens",
+)
+_AT_BUDGET = (
+    "precision",
+    "recall",
+    "span_recall",
+    "span_precision",
+    "span_iou",
+    "redundancy",
+    "context_tokens",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvalConfig:
+    """Options of a run, validated once.
+
+    Attributes:
+        chunker: a key of ``eval.chunkers.CHUNKERS``.
+        strategies: keys of ``eval.retrieval.STRATEGIES``.
+        ks: cut-offs of the rank metrics (searches with ``k``, no budget).
+        budgets: context-token budgets (searches with ``max_results`` and the budget).
+        at_k / at_budget: metric families (keys of ``eval.metrics.METRICS``).
+        max_results: ``k`` of the budgeted searches (large: the budget binds).
+
+    Raises:
+        UnknownNameError: a name not in its registry.
+        ValueError: a cut-off or budget that is not a positive integer.
+    """
+
+    chunker: str = "tiers"
+    strategies: tuple[str, ...] = tuple(STRATEGIES)
+    ks: tuple[int, ...] = (1, 3, 5, 10, 20)
+    budgets: tuple[int, ...] = (256, 512, 1024, 2048, 4096)
+    at_k: tuple[str, ...] = _AT_K
+    at_budget: tuple[str, ...] = _AT_BUDGET
+    max_results: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.chunker not in CHUNKERS:
+            raise UnknownNameError("chunker", self.chunker, CHUNKERS)
+        for name in self.strategies:
+            if name not in STRATEGIES:
+                raise UnknownNameError("strategy", name, STRATEGIES)
+        for name in (*self.at_k, *self.at_budget):
+            if name not in METRICS:
+                raise UnknownNameError("metric", name, METRICS)
+        for value in (*self.ks, *self.budgets, self.max_results):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"cut-offs and budgets must be positive integers, got {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

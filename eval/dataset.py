@@ -1,0 +1,88 @@
+"""Datasets: the conversations to chunk, the queries, and their gold answers.
+
+A dataset is one or more users' conversations (the state that is searched),
+queries asked on behalf of one user, and for each query its gold: the
+messages that answer it and the character spans of the answer. Gold spans are
+kept in the coordinates of chunk offsets (the conversation's canonical text,
+:func:`chunking.render.render`), so that span metrics compare like with like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chunking import Conversation
+
+__all__ = [
+    "Corpus",
+    "Dataset",
+    "Gold",
+    "ImportPair",
+    "Query",
+    "Span",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Characters ``[start, end)`` of one conversation's canonical text."""
+
+    conversation_id: str
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Gold:
+    """What answers a query: messages ``(conversation_id, message_id)`` and text spans."""
+
+    messages: frozenset[tuple[str, str]]
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question asked on behalf of ``user_id``; ``kind`` groups results in the report."""
+
+    id: str
+    user_id: str
+    text: str
+    gold: Gold
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """One user's conversations: what that user's queries search."""
+
+    user_id: str
+    conversations: tuple[Conversation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPair:
+    """Two exports of one account, for the re-import measurements.
+
+    ``changed`` holds the ids of the conversations of ``second`` that are new
+    or differ from ``first``.
+    """
+
+    user_id: str
+    first: tuple[Conversation, ...]
+    second: tuple[Conversation, ...]
+    changed: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything one evaluation run reads. ``digest`` identifies the input files."""
+
+    name: str
+    corpora: tuple[Corpus, ...]
+    queries: tuple[Query, ...]
+    digest: str
+    imports: tuple[ImportPair, ...] = field(default=())

@@ -1,0 +1,35 @@
+"""Loading datasets: ``LOADERS`` by kind, and :func:`load_dataset`, which picks one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from eval.dataset import Dataset
+from eval.errors import UnknownNameError
+from eval.synthetic import load_synthetic
+
+__all__ = ["LOADERS", "Loader", "load_dataset"]
+
+Loader = Callable[[Path], Dataset]
+
+
+LOADERS: dict[str, Loader] = {"synthetic": load_synthetic}
+"""Dataset loaders by kind; ``load_dataset`` detects the kind from the path."""
+
+
+def load_dataset(path: str | Path, *, kind: str | None = None) -> Dataset:
+    """Load the dataset at ``path`` (a directory with ``manifest.json`` is ``synthetic``).
+
+    Raises:
+        UnknownNameError: ``kind`` is not a key of ``LOADERS``.
+        DatasetError: the files cannot be read or their gold does not match the text.
+    """
+    path = Path(path)
+    if kind is None:
+        kind = "synthetic" if (path / "manifest.json").exists() else path.suffix.lstrip(".")
+    try:
+        loader = LOADERS[kind]
+    except KeyError:
+        raise UnknownNameError("dataset kind", kind, LOADERS) from None
+    return loader(path)

@@ -1,0 +1,58 @@
+"""Retrieval metrics, named by strings such as ``"recall@5"`` or ``"span_iou"``.
+
+``METRICS`` maps a metric family to a function ``(ranked, gold, k) -> float``;
+:func:`get_metric` parses ``"family@k"`` (no ``@k``: the whole list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from chunking import Chunk
+from eval.dataset import Gold
+from eval.errors import UnknownNameError
+from eval.metrics.context import context_tokens
+from eval.metrics.ranking import mrr, ndcg, precision, recall
+from eval.metrics.relevance import relevance
+from eval.metrics.spans import redundancy, span_iou, span_precision, span_recall
+
+__all__ = ["METRICS", "Metric", "get_metric", "relevance"]
+
+Metric = Callable[[Sequence[Chunk], Gold, int | None], float]
+
+METRICS: dict[str, Metric] = {
+    "context_tokens": context_tokens,
+    "mrr": mrr,
+    "ndcg": ndcg,
+    "precision": precision,
+    "recall": recall,
+    "redundancy": redundancy,
+    "span_iou": span_iou,
+    "span_precision": span_precision,
+    "span_recall": span_recall,
+}
+
+
+def get_metric(name: str) -> Callable[[Sequence[Chunk], Gold], float]:
+    """The metric named ``name`` (``"ndcg@10"``), as a function of (ranked, gold).
+
+    Raises:
+        UnknownNameError: an unknown family; lists the valid ones.
+        ValueError: a cut-off that is not a positive integer.
+    """
+    family, _, cutoff = name.partition("@")
+    try:
+        function = METRICS[family]
+    except KeyError:
+        raise UnknownNameError("metric", family, METRICS) from None
+    k: int | None = None
+    if cutoff:
+        if not cutoff.isdigit() or int(cutoff) < 1:
+            raise ValueError(f"metric {name!r}: the cut-off after '@' must be a positive integer")
+        k = int(cutoff)
+
+    def metric(ranked: Sequence[Chunk], gold: Gold) -> float:
+        return function(ranked, gold, k)
+
+    metric.__doc__ = function.__doc__
+    return metric

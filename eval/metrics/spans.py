@@ -1,0 +1,89 @@
+"""Character-span metrics, after Chroma's chunking evaluation.
+
+Spans are ``[start, end)`` character ranges of a conversation's canonical text.
+``R`` is the list of returned chunks' spans (repetitions kept), ``U(X)`` the
+union of spans ``X`` (per conversation), ``|.|`` a number of characters, and
+``hit = |U(R) ∩ U(G)|`` the gold characters returned at least once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from chunking import Chunk
+from eval.dataset import Gold, Span
+
+__all__ = ["intersection", "redundancy", "span_iou", "span_precision", "span_recall", "union"]
+
+
+def union(spans: Iterable[Span]) -> list[Span]:
+    """Merged, sorted, non-overlapping spans covering exactly the characters of ``spans``."""
+    merged: list[Span] = []
+    for span in sorted(s for s in spans if s.end > s.start):
+        last = merged[-1] if merged else None
+        if last and last.conversation_id == span.conversation_id and span.start <= last.end:
+            merged[-1] = Span(last.conversation_id, last.start, max(last.end, span.end))
+        else:
+            merged.append(span)
+    return merged
+
+
+def intersection(a: Iterable[Span], b: Iterable[Span]) -> int:
+    """Characters in both ``U(a)`` and ``U(b)``."""
+    by_conversation: dict[str, list[Span]] = {}
+    for span in union(b):
+        by_conversation.setdefault(span.conversation_id, []).append(span)
+    total = 0
+    for span in union(a):
+        for other in by_conversation.get(span.conversation_id, []):
+            total += max(0, min(span.end, other.end) - max(span.start, other.start))
+    return total
+
+
+def _spans(ranked: Sequence[Chunk], k: int | None) -> list[Span]:
+    top = ranked if k is None else ranked[:k]
+    return [Span(c.conversation_id, c.start, c.end) for c in top]
+
+
+def span_recall(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+    """span_recall@k = hit / |U(G)|; 0.0 when there are no gold spans."""
+    total = sum(s.length for s in union(gold.spans))
+    return intersection(_spans(ranked, k), gold.spans) / total if total else 0.0
+
+
+def span_precision(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+    """span_precision@k = hit / sum_{r in R} |r|.
+
+    The denominator sums the returned lengths without merging them, so text
+    returned twice is paid for twice. 0.0 when nothing was returned.
+    """
+    spans = _spans(ranked, k)
+    returned = sum(s.length for s in spans)
+    return intersection(spans, gold.spans) / returned if returned else 0.0
+
+
+def span_iou(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+    """span_iou@k = hit / (sum_{r in R} |r| + |U(G)| - hit).
+
+    The denominator is the returned length plus the gold characters not
+    returned. 0.0 when both are empty.
+    """
+    spans = _spans(ranked, k)
+    hit = intersection(spans, gold.spans)
+    denominator = sum(s.length for s in spans) + sum(s.length for s in union(gold.spans)) - hit
+    return hit / denominator if denominator else 0.0
+
+
+def redundancy(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+    """Share of returned characters that repeat text already returned.
+
+    redundancy@k = (sum_{r in R} |r| - |U(R)|) / sum_{r in R} |r|; 0.0 when
+    nothing was returned. Across tiers this is the cross-tier redundancy of the
+    context (a ``small`` chunk inside a returned ``large`` one counts fully).
+    ``gold`` is unused; the signature is the registry's.
+    """
+    spans = _spans(ranked, k)
+    returned = sum(s.length for s in spans)
+    if not returned:
+        return 0.0
+    return (returned - sum(s.length for s in union(spans))) / returned

@@ -1,0 +1,40 @@
+"""Retrieval strategies over chunks, all behind one interface (:class:`Retriever`).
+
+``STRATEGIES`` maps a strategy name to a factory that builds the retriever
+over one user's :class:`TierIndexes`. Every strategy deduplicates overlapping
+spans and caps its results by ``k`` and a context-token budget, except the
+``*-nodedup`` control, which shows what deduplication removes.
+"""
+
+from collections.abc import Callable
+
+from eval.retrieval.base import Retriever, cap, dedup_spans, finish
+from eval.retrieval.bm25 import BM25Index, TierBM25, TierIndexes
+from eval.retrieval.fusion import TierFusion
+from eval.retrieval.small_to_big import SmallToBig
+
+__all__ = [
+    "STRATEGIES",
+    "BM25Index",
+    "Retriever",
+    "SmallToBig",
+    "TierBM25",
+    "TierFusion",
+    "TierIndexes",
+    "cap",
+    "dedup_spans",
+    "finish",
+]
+
+Factory = Callable[[TierIndexes], Retriever]
+
+STRATEGIES: dict[str, Factory] = {
+    "bm25:small": lambda indexes: TierBM25(indexes, "small"),
+    "bm25:medium": lambda indexes: TierBM25(indexes, "medium"),
+    "bm25:large": lambda indexes: TierBM25(indexes, "large"),
+    "small-to-big:medium": lambda indexes: SmallToBig(indexes, "medium"),
+    "small-to-big:large": lambda indexes: SmallToBig(indexes, "large"),
+    "fusion:medium": lambda indexes: TierFusion(indexes, "medium"),
+    "fusion:mixed": lambda indexes: TierFusion(indexes, "mixed"),
+    "fusion:mixed-nodedup": lambda indexes: TierFusion(indexes, "mixed", dedup=False),
+}

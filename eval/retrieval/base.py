@@ -1,0 +1,89 @@
+"""The retrieval interface and what every strategy does before returning.
+
+A strategy ranks chunks for a query; :func:`finish` then removes chunks whose
+span overlaps a better-ranked one (so no character is returned twice) and
+caps the list by ``k`` and by a context-token budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from chunking import Chunk
+
+__all__ = ["Retriever", "cap", "dedup_spans", "finish"]
+
+
+class Retriever(Protocol):
+    """A retrieval strategy over one user's chunks."""
+
+    @property
+    def name(self) -> str:
+        """The strategy's name in reports (a key of ``STRATEGIES``)."""
+        ...
+
+    @property
+    def deduplicates(self) -> bool:
+        """Whether overlapping spans are removed before returning."""
+        ...
+
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[Chunk]:
+        """The best chunks for ``query``, best first.
+
+        Invariants: at most ``k`` chunks; their ``token_count`` sum is at most
+        ``token_budget`` (when given); when ``deduplicates``, no two returned
+        chunks of one conversation overlap.
+        """
+        ...
+
+
+def dedup_spans(chunks: Iterable[Chunk]) -> list[Chunk]:
+    """Keep chunks in order, dropping any that overlaps an earlier kept one.
+
+    Two chunks overlap when they belong to the same conversation and their
+    spans ``[start, end)`` intersect. A later chunk that would add new text
+    but also repeat some is dropped whole: returned context never repeats.
+
+    >>> from chunking import Conversation, Message, chunk_conversations
+    >>> hi = Message(id="m", role="user", content="Hi")
+    >>> conv = Conversation(id="c", title="", messages=(hi,))
+    >>> large, medium, small = chunk_conversations([conv])
+    >>> [c.chunk_tier.value for c in dedup_spans([small, large, medium])]
+    ['small']
+    """
+    kept: list[Chunk] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for chunk in chunks:
+        taken = spans.setdefault(chunk.conversation_id, [])
+        if any(chunk.start < end and start < chunk.end for start, end in taken):
+            continue
+        taken.append((chunk.start, chunk.end))
+        kept.append(chunk)
+    return kept
+
+
+def cap(chunks: Iterable[Chunk], *, k: int, token_budget: int | None = None) -> list[Chunk]:
+    """The first chunks in order, at most ``k``, stopping before the budget is exceeded.
+
+    Chunks are taken in rank order until the next one would make the sum of
+    ``token_count`` exceed ``token_budget``; that chunk and all after it are
+    left out (no skipping ahead to a smaller one, which would reorder ranks).
+    """
+    taken: list[Chunk] = []
+    used = 0
+    for chunk in chunks:
+        if len(taken) >= k:
+            break
+        if token_budget is not None and used + chunk.token_count > token_budget:
+            break
+        taken.append(chunk)
+        used += chunk.token_count
+    return taken
+
+
+def finish(
+    ranked: Sequence[Chunk], *, k: int, token_budget: int | None, dedup: bool = True
+) -> list[Chunk]:
+    """What every strategy returns: ``ranked`` deduplicated, then capped."""
+    return cap(dedup_spans(ranked) if dedup else ranked, k=k, token_budget=token_budget)

@@ -1,0 +1,222 @@
+"""The report's sections: each turns the run's figures into markdown (and its plots).
+
+``SECTIONS`` is ordered; a section whose data is missing says so and why
+instead of showing numbers, so each part of the report appears when its part
+of the project lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eval.compare import small_to_big_vs_large, summary_rows
+from eval.plots import plot_curves, plot_duplicates
+
+__all__ = ["SECTIONS", "Section", "table"]
+
+Section = Callable[[dict[str, Any], Path], str]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def missing(reason: str) -> str:
+    return f"_Not available: {reason}._"
+
+
+def _summary(results: dict[str, Any], out: Path) -> str:
+    header, rows = summary_rows(results["retrieval"])
+    return "## Summary\n\n" + table(header, rows)
+
+
+def _dataset(results: dict[str, Any], out: Path) -> str:
+    d = results["dataset"]
+    rows = [[k, str(v)] for k, v in d.items() if not isinstance(v, dict)]
+    rows += [
+        [f"{k}: {name}", str(n)]
+        for k in ("query_kinds", "chunks", "chunk_tokens")
+        for name, n in d[k].items()
+    ]
+    return "## Dataset\n\n" + table(["", "value"], rows)
+
+
+def _retrieval(results: dict[str, Any], out: Path) -> str:
+    retrieval = results["retrieval"]
+    plot_curves(
+        retrieval,
+        group="at_k",
+        metrics=("recall", "precision", "span_precision", "ndcg"),
+        xlabel="k (chunks)",
+        path=out / "retrieval_vs_k.png",
+    )
+    plot_curves(
+        retrieval,
+        group="at_budget",
+        metrics=("recall", "span_precision", "span_iou", "context_tokens"),
+        xlabel="context budget (tokens)",
+        path=out / "retrieval_vs_budget.png",
+    )
+    parts = [
+        "## Retrieval",
+        "",
+        "Message-level relevance: a chunk is relevant when it is the first "
+        "in the ranking to contain some gold message. Span metrics count characters of the "
+        "canonical text; span precision divides by the summed returned lengths.",
+        "",
+        "![vs k](retrieval_vs_k.png)",
+        "",
+        "![vs budget](retrieval_vs_budget.png)",
+    ]
+    for group, label in (("at_k", "k"), ("at_budget", "budget (tokens)")):
+        metrics = list(
+            next(iter(retrieval.values()))[group][next(iter(next(iter(retrieval.values()))[group]))]
+        )
+        rows = [
+            [name, x, *(f"{v[m]:.3f}" if m != "context_tokens" else f"{v[m]:.0f}" for m in metrics)]
+            for name, f in retrieval.items()
+            for x, v in f[group].items()
+        ]
+        parts += ["", f"### By {label}", "", table(["strategy", label, *metrics], rows)]
+    kinds = sorted({kind for f in retrieval.values() for kind in f["by_kind"]})
+    rows = [
+        [name, *(f"{f['by_kind'].get(kind, {}).get('recall@5', 0):.3f}" for kind in kinds)]
+        for name, f in retrieval.items()
+    ]
+    parts += ["", "### recall@5 by query kind", "", table(["strategy", *kinds], rows)]
+    return "\n".join(parts)
+
+
+def _small_to_big(results: dict[str, Any], out: Path) -> str:
+    rows = small_to_big_vs_large(results["retrieval"])
+    if not rows:
+        return "## Small-to-big vs flat large\n\n" + missing(
+            "bm25:large or small-to-big were not run"
+        )
+    body = [
+        [
+            r["strategy"],
+            str(r["k_large"]),
+            f"{r['recall']:.3f}",
+            f"{r['large']:.4f}",
+            "-" if r["small_to_big"] is None else f"{r['small_to_big']:.4f}",
+            {True: "yes", False: "no", None: "recall not reached"}[r["wins"]],
+        ]
+        for r in rows
+    ]
+    return (
+        "## Small-to-big vs flat large\n\nSpan precision at the recall that flat `large` reaches "
+        "at each k (small-to-big's precision interpolated on its own recall curve).\n\n"
+        + table(
+            ["strategy", "k (large)", "recall", "large spanP", "small-to-big spanP", "wins"], body
+        )
+    )
+
+
+def _duplicates(results: dict[str, Any], out: Path) -> str:
+    dup = results["duplicates"]
+    redundancy = {
+        n: f["at_budget"]["1024"]["redundancy"]
+        for n, f in results["retrieval"].items()
+        if "1024" in f["at_budget"]
+    }
+    plot_duplicates(dup, redundancy, path=out / "duplicates.png")
+    rows = [
+        [t, str(dup["exact"][t]), str(dup["rows"][t]), str(dup["near"][t])] for t in dup["exact"]
+    ]
+    red = [
+        [n, f"{v * 100:.2f}%", "yes" if results["retrieval"][n]["deduplicates"] else "no (control)"]
+        for n, v in redundancy.items()
+    ]
+    versions = dup["other_versions"] or {"none": 0}
+    return "\n".join(
+        [
+            "## Duplicates",
+            "",
+            "![duplicates](duplicates.png)",
+            "",
+            "Identical text: chunks of a tier (per user) whose content repeats another's. "
+            "Duplicate rows: same id or same conversation span. Near-duplicates: "
+            f"{dup['shingle_size']}-word shingles, Jaccard >= {dup['near_threshold']} "
+            "(MinHash LSH candidates, exact Jaccard confirmed), texts differ.",
+            "",
+            table(["tier", "identical text", "duplicate rows", "near-duplicate pairs"], rows),
+            "",
+            "### Cross-tier redundancy in returned context (1024-token budget)",
+            "",
+            table(["strategy", "repeated characters", "deduplicates"], red),
+            "",
+            "Chunks of other chunking versions: "
+            + ", ".join(f"{k}: {v}" for k, v in versions.items()),
+        ]
+    )
+
+
+def _reimport(results: dict[str, Any], out: Path) -> str:
+    data = results.get("reimport")
+    if not data:
+        return "## Re-import\n\n" + missing("the dataset has no second export")
+    rows = [
+        [
+            label,
+            *(
+                str(data[label].get(f, "-"))
+                for f in (
+                    "added",
+                    "unchanged",
+                    "stale",
+                    "added_unchanged_conversations",
+                    "changed_conversation_chunks",
+                )
+            ),
+        ]
+        for label in ("unchanged_export", "overlapping_export")
+    ]
+    return (
+        "## Re-import\n\n"
+        + str(data["method"])
+        + ".\n\n"
+        + table(
+            [
+                "import",
+                "rows added",
+                "unchanged",
+                "stale",
+                "added in unchanged conv.",
+                "chunks of changed conv.",
+            ],
+            rows,
+        )
+    )
+
+
+def _cost(results: dict[str, Any], out: Path) -> str:
+    cost = results.get("cost") or {}
+    if not cost.get("available"):
+        return "## Cost\n\n" + missing(cost.get("reason", "no cost data"))
+    return "## Cost\n\n" + table(["figure", "value"], [[k, str(v)] for k, v in cost.items()])
+
+
+def _environment(results: dict[str, Any], out: Path) -> str:
+    env = results.get("environment", {})
+    rows = [[k, str(v)] for k, v in env.items() if not isinstance(v, dict)]
+    rows += [[name, version] for name, version in env.get("libraries", {}).items()]
+    rows += [[k, f"{v:.1f} s"] for k, v in results.get("timings", {}).items()]
+    return "## Environment\n\n" + table(["", "value"], [[str(a), str(b)] for a, b in rows])
+
+
+SECTIONS: dict[str, Section] = {
+    "summary": _summary,
+    "dataset": _dataset,
+    "retrieval": _retrieval,
+    "small_to_big": _small_to_big,
+    "duplicates": _duplicates,
+    "reimport": _reimport,
+    "cost": _cost,
+    "environment": _environment,
+}
