@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev
+EXTRAS ?= dev,postgres
 PACKAGES := chunking extraction eval
 
 .PHONY: help install fmt lint typecheck test bench eval check wheel-check clean
