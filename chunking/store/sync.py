@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from chunking.errors import InvalidChunkError
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_ID_SEPARATOR = "\x1e"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,36 +85,40 @@ class SyncWriter(Protocol):
 def fingerprint(chunks: Iterable[Chunk]) -> str:
     """A digest of every stored field of a conversation's chunks, in stream order.
 
-    Equal fingerprints mean equal rows (the content enters through its hash),
-    so an unchanged conversation is recognised without reading its rows.
+    Every column enters it except ``content``, which enters through its
+    ``content_hash``; so equal fingerprints mean equal rows, and an unchanged
+    conversation is recognised without reading its rows. Fields of unexpected
+    types give a digest that matches nothing stored.
     """
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        created = chunk.created_at.isoformat() if chunk.created_at is not None else ""
-        digest.update(
-            "\x1f".join(
-                (
-                    chunk.id,
-                    chunk.parent_id or "",
-                    str(chunk.chunk_tier),
-                    str(chunk.chunk_index),
-                    str(chunk.total_chunks),
-                    str(chunk.token_count),
-                    chunk.content_hash,
-                    chunk.title,
-                    created,
-                    "\x1e".join(chunk.message_ids),
-                    "\x1d",
-                )
-            ).encode("utf-8", "surrogatepass")
+    parts = []
+    last_moment: object = None
+    moment = ""
+    for c in chunks:
+        if c.created_at is not last_moment:  # chunks of a conversation share a few datetimes
+            last_moment = c.created_at
+            moment = c.created_at.isoformat() if isinstance(c.created_at, datetime) else "?"
+        try:
+            ids = _ID_SEPARATOR.join(c.message_ids)
+        except TypeError:
+            ids = repr(c.message_ids)
+        parts.append(
+            f"{c.id}\x1f{c.parent_id}\x1f{c.chunk_tier}\x1f{c.chunk_index}\x1f{c.total_chunks}"
+            f"\x1f{c.token_count}\x1f{c.start}\x1f{c.end}\x1f{c.chunking_version}\x1f"
+            f"{c.content_hash}\x1f{c.title}\x1f{moment}\x1f{ids}\x1d"
         )
-    return digest.hexdigest()
+    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def plan_sync(
     chunks: Iterable[Chunk], existing: Mapping[str, str], *, prune: bool = False
 ) -> SyncPlan:
-    """Validate the whole stream and decide what to write.
+    """Read the whole stream, validate what is to be written, and decide.
+
+    A conversation whose fingerprint equals the stored one is unchanged: its
+    chunks equal, column for column, rows that were validated when written
+    (the content through its hash), and nothing of it is written, so its
+    chunks are not validated again; this keeps a re-import cheap. Every chunk
+    of every other conversation is validated before the first write.
 
     Raises:
         InvalidChunkError: a chunk that fails validation, a conversation that
@@ -128,12 +135,14 @@ def plan_sync(
                 conversation_id=conversation_id,
             )
         seen.add(conversation_id)
-        _check_ids_unique(group)
         digest = fingerprint(group)
         stored = existing.get(conversation_id)
         if stored == digest:
             plan.unchanged += 1
         else:
+            for chunk in group:
+                validate_chunk(chunk)
+            _check_ids_unique(group)
             plan.writes.append(
                 ConversationWrite(conversation_id, tuple(group), digest, stored is not None)
             )
@@ -172,11 +181,12 @@ def run_sync(
 
 
 def _grouped(chunks: Iterable[Chunk]) -> Iterator[tuple[str, list[Chunk]]]:
-    """Validate each chunk and yield runs of consecutive chunks of one conversation."""
+    """Yield runs of consecutive chunks of one conversation."""
     current: str | None = None
     group: list[Chunk] = []
     for chunk in chunks:
-        validate_chunk(chunk)
+        if not isinstance(chunk, Chunk):
+            validate_chunk(chunk)  # raises, naming the type
         if chunk.conversation_id != current:
             if current is not None:
                 yield current, group
