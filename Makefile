@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,eval
+EXTRAS ?= dev,eval,postgres
 PACKAGES := chunking extraction eval
 
 .PHONY: help install fmt lint typecheck test bench eval eval-check check wheel-check clean

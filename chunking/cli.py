@@ -18,6 +18,7 @@ from chunking.formats import FORMATS, load_export
 from chunking.jsonl import chunk_to_dict
 from chunking.model import Conversation
 from chunking.progress import progress
+from chunking.store.cli import register as register_store_commands
 from chunking.tiers import ChunkTier
 
 __all__ = ["main"]
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
             help=f"{tier.value} tier budget in tokens (default {defaults.budget(tier)})",
         )
     chunk.set_defaults(run=_chunk)
+    register_store_commands(commands)
     return parser
 
 

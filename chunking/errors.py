@@ -7,9 +7,18 @@ Hierarchy::
     ├── InvalidTierError (ValueError)  a tier value outside chunk_tier_enum
     ├── InvalidMessageError (ValueError)
     │                                  a message or conversation that breaks the model
-    └── MalformedExportError (ValueError)
-                                       an export file that cannot be read;
-                                       names the file, conversation and node
+    ├── MalformedExportError (ValueError)
+    │                                  an export file that cannot be read;
+    │                                  names the file, conversation and node
+    └── StoreError                     the chunk store could not do what was asked
+        ├── StoreURLError (ValueError) a store URL of no known kind
+        ├── InvalidChunkError (ValueError)
+        │                              a chunk refused before any write
+        ├── AmbiguousChunkError (LookupError)
+        │                              a chunk id that several users have
+        └── SchemaMismatchError (RuntimeError)
+                                       the live database differs from the code;
+                                       lists every difference and its fix
 
 Every message says what was received, what was expected and what to do.
 """
@@ -17,11 +26,16 @@ Every message says what was received, what was expected and what to do.
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousChunkError",
     "ChunkingError",
     "ConfigError",
+    "InvalidChunkError",
     "InvalidMessageError",
     "InvalidTierError",
     "MalformedExportError",
+    "SchemaMismatchError",
+    "StoreError",
+    "StoreURLError",
 ]
 
 
@@ -81,3 +95,50 @@ class MalformedExportError(ChunkingError, ValueError):
         self.path = path
         self.conversation_id = conversation_id
         self.node_id = node_id
+
+
+class StoreError(ChunkingError):
+    """The chunk store could not do what was asked (database errors are chained)."""
+
+
+class StoreURLError(StoreError, ValueError):
+    """A store URL whose scheme no backend handles."""
+
+
+class InvalidChunkError(StoreError, ValueError):
+    """A chunk the store refuses; raised before anything is written.
+
+    Attributes:
+        chunk_id: the offending chunk's id (may be empty: that is one of the faults).
+        conversation_id: its conversation.
+    """
+
+    def __init__(
+        self, reason: str, *, chunk_id: object = None, conversation_id: object = None
+    ) -> None:
+        super().__init__(
+            f"chunk {chunk_id!r} of conversation {conversation_id!r}: {reason}; "
+            "nothing was written - fix the chunker or the input and import again"
+        )
+        self.chunk_id = chunk_id
+        self.conversation_id = conversation_id
+
+
+class AmbiguousChunkError(StoreError, LookupError):
+    """A chunk id stored for more than one user; pass ``user_id`` to choose."""
+
+
+class SchemaMismatchError(StoreError, RuntimeError):
+    """The live database schema differs from what the code expects.
+
+    Attributes:
+        differences: one line per difference: what the code expects, what the
+            database has, and the migration that fixes it.
+    """
+
+    def __init__(self, differences: list[str]) -> None:
+        listing = "\n".join(f"  - {line}" for line in differences)
+        super().__init__(
+            f"the database schema differs from the code in {len(differences)} place(s):\n{listing}"
+        )
+        self.differences = tuple(differences)

@@ -25,6 +25,16 @@ def source_modules(package: str) -> set[str]:
     return modules
 
 
+def data_files(package: str) -> set[str]:
+    """Non-Python files shipped inside a package (e.g. SQL migrations), relative to it."""
+    root = SOURCE / package
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
+    }
+
+
 def main(packages: list[str]) -> int:
     failures = []
     for package in packages:
@@ -46,6 +56,11 @@ def main(packages: list[str]) -> int:
         missing = source_modules(package) - installed
         failures.extend(
             f"{name} is in the source tree but not in the wheel" for name in sorted(missing)
+        )
+        failures.extend(
+            f"{package}/{name} (package data) is in the source tree but not in the wheel"
+            for name in sorted(data_files(package))
+            if not (location.parent / name).exists()
         )
         if not (location.parent / "py.typed").exists():
             failures.append(f"{package}/py.typed is missing from the wheel")

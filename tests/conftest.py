@@ -1,13 +1,41 @@
-"""Test configuration shared by every test folder."""
+"""Shared test configuration: hypothesis profiles and a real PostgreSQL server."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
+
+from chunking.errors import StoreError
+from chunking.store.tempdb import TemporaryPostgres
 
 # CI replays the same examples on every run, so that a landing never depends on
 # luck; locally every run explores new ones.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """``TEST_DATABASE_URL`` if set (as ``.ci/run`` does), else a throwaway server.
+
+    Skips only when no server can be started on this machine (no PostgreSQL
+    installation, or initdb/pg_ctl failing), with the reason.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    server = TemporaryPostgres()
+    try:
+        url = server.start()
+    except (StoreError, OSError) as error:
+        server.stop()
+        pytest.skip(f"PostgreSQL could not be started, so Postgres tests are skipped: {error}")
+    try:
+        yield url
+    finally:
+        server.stop()

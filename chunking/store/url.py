@@ -1,0 +1,66 @@
+"""``open_store``: a chunk store from a URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chunking.errors import StoreURLError
+from chunking.store.base import ChunkStore
+
+__all__ = ["BACKENDS", "open_store"]
+
+
+def _sqlite(url: str) -> ChunkStore:
+    from chunking.store.sqlite import SqliteChunkStore
+
+    rest = url.removeprefix("sqlite:")
+    if rest in ("", "//", "//:memory:", "///:memory:"):
+        return SqliteChunkStore(":memory:")
+    if not rest.startswith("///") or rest == "///":
+        raise StoreURLError(
+            f"SQLite URL {url!r} names no file; expected sqlite:///relative/path.db, "
+            "sqlite:////absolute/path.db or sqlite://:memory:"
+        )
+    return SqliteChunkStore(rest.removeprefix("///"))
+
+
+def _postgres(url: str) -> ChunkStore:
+    from chunking.store.postgres import PostgresChunkStore
+
+    return PostgresChunkStore(url)
+
+
+BACKENDS: dict[str, Callable[[str], ChunkStore]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgres,
+    "postgres": _postgres,
+}
+"""URL scheme -> opener."""
+
+
+def open_store(url: str) -> ChunkStore:
+    """Open the chunk store at ``url``; the caller closes it (or uses ``with``).
+
+    ``sqlite:///chunks.db`` (relative), ``sqlite:////abs/chunks.db``,
+    ``sqlite://:memory:`` or ``postgresql://user@host:port/db``. Opening does
+    not migrate: call ``migrate()`` (or ``python -m chunking db migrate URL``).
+
+    Raises:
+        StoreURLError: a scheme no backend handles (the message lists them).
+        StoreError: the database cannot be opened.
+        ImportError: ``postgresql://`` without psycopg installed.
+
+    Example:
+        >>> with open_store("sqlite://:memory:") as store:
+        ...     store.migrate()
+        ...     store.versions("ana")
+        {}
+    """
+    scheme, separator, _ = url.partition(":")
+    opener = BACKENDS.get(scheme.lower()) if separator else None
+    if opener is None:
+        from chunking.store.postgres import redact
+
+        valid = ", ".join(f"{name}://" for name in sorted(BACKENDS))
+        raise StoreURLError(f"unknown store URL {redact(url)!r}; valid schemes: {valid}")
+    return opener(url)

@@ -1,0 +1,68 @@
+"""``python -m chunking import`` and ``db migrate|check``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chunking.cli import main
+from chunking.store import open_store
+from tests.chunking.store.conftest import execute
+
+SAMPLE = Path(__file__).resolve().parents[3] / "fixtures" / "sample_export.json"
+
+
+def test_import_prints_the_counts_and_reimport_writes_nothing(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "migrate", store_url]) == 0
+    assert main(["import", str(SAMPLE), "--user", "ana", "--store", store_url, "--json"]) == 0
+    main(["import", str(SAMPLE), "--user", "ana", "--store", store_url, "--json"])
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines()[1:])
+    conversations = len(json.loads(SAMPLE.read_text()))
+    assert first["inserted"] == conversations
+    assert first["rows_written"] > 0
+    assert second == {
+        "inserted": 0,
+        "replaced": 0,
+        "unchanged": conversations,
+        "pruned": 0,
+        "skipped": 0,
+        "rows_written": 0,
+    }
+    with open_store(store_url) as store:
+        assert sum(store.versions("ana").values()) == first["rows_written"]
+
+
+def test_db_check_prints_the_differences(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "migrate", store_url]) == 0
+    assert main(["db", "check", store_url]) == 0
+    execute(store_url, "ALTER TABLE conversation_chunks DROP COLUMN content_hash")
+    assert main(["db", "check", store_url]) == 1
+    assert "conversation_chunks.content_hash" in capsys.readouterr().err
+
+
+def test_import_into_an_unmigrated_store_fails_with_advice(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(SAMPLE), "--user", "ana", "--store", store_url]) == 2
+    assert "db migrate" in capsys.readouterr().err
+
+
+def test_an_unknown_store_url_lists_the_schemes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "check", "mysql://user:secret@host/db"]) == 2
+    error = capsys.readouterr().err
+    assert "sqlite://" in error
+    assert "secret" not in error
+
+
+def test_importing_the_store_does_not_import_psycopg() -> None:
+    code = "import sys, chunking, chunking.store, chunking.cli; print('psycopg' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
