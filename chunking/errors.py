@@ -56,6 +56,8 @@ class MalformedExportError(ChunkingError, ValueError):
         conversation_id: the conversation being read, if known.
         node_id: the message node being read, if known.
         reason: what is wrong, without the location.
+        kind: a short, id-free category of the problem (e.g. ``"cycle"``,
+            ``"unknown node"``) under which reports count it.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class MalformedExportError(ChunkingError, ValueError):
         path: str | None = None,
         conversation_id: str | None = None,
         node_id: str | None = None,
+        kind: str = "malformed",
     ) -> None:
         where = [
             f"{label} {value!r}"
@@ -81,3 +84,4 @@ class MalformedExportError(ChunkingError, ValueError):
         self.path = path
         self.conversation_id = conversation_id
         self.node_id = node_id
+        self.kind = kind
