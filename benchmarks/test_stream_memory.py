@@ -49,7 +49,9 @@ def _child(export: Path, mode: str) -> dict[str, Any]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def test_stream_memory_and_throughput(benchmark: Any, export: tuple[Path, int]) -> None:
+def test_stream_memory_and_throughput(
+    benchmark: Any, export: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     path, size = export
     megabytes = size / 1e6
     baseline = _child(path, "baseline")
@@ -68,7 +70,8 @@ def test_stream_memory_and_throughput(benchmark: Any, export: tuple[Path, int]) 
         "chunks": chunk["chunks"],
     }
     benchmark.extra_info.update(figures)
-    print("\n" + json.dumps(figures, indent=1) + "\n" + chunk["summary"])  # noqa: T201
+    with capsys.disabled():
+        print("\n" + json.dumps(figures, indent=1) + "\n" + chunk["summary"])  # noqa: T201
     assert chunk["conversations"] == parse["conversations"] > 0
     assert chunk["peak_rss_mb"] < RSS_BAR_MB
     assert parse["peak_rss_mb"] < RSS_BAR_MB
