@@ -8,15 +8,14 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from chunking.chunker import chunk_conversations
 from chunking.config import ChunkingConfig
 from chunking.errors import ChunkingError
-from chunking.formats import FORMATS, load_export
+from chunking.formats import FORMATS, ExportReport, load_export
 from chunking.jsonl import chunk_to_dict
-from chunking.model import Conversation
 from chunking.progress import progress
 from chunking.store.cli import register as register_store_commands
 from chunking.tiers import ChunkTier
@@ -45,9 +44,14 @@ def _parser() -> argparse.ArgumentParser:
         "chunk",
         help="chunk an export into small/medium/large chunks, one JSON object per line",
     )
-    chunk.add_argument("export", type=Path, help="the export file")
+    chunk.add_argument(
+        "export", type=Path, help="the export: .json, .json.gz, .jsonl, a zip or an unpacked folder"
+    )
     chunk.add_argument("--out", type=Path, required=True, help="where to write the JSON lines")
     chunk.add_argument("--format", choices=sorted(FORMATS), help="export format (detected)")
+    chunk.add_argument(
+        "--strict", action="store_true", help="stop at a malformed conversation (default: skip it)"
+    )
     defaults = ChunkingConfig()
     for tier in ChunkTier:
         chunk.add_argument(
@@ -65,21 +69,18 @@ def _parser() -> argparse.ArgumentParser:
 def _chunk(args: argparse.Namespace) -> int:
     config = ChunkingConfig(small=args.small, medium=args.medium, large=args.large)
     started = time.perf_counter()
-    conversations = 0
+    report = ExportReport()
     per_tier: Counter[ChunkTier] = Counter()
     tokens: Counter[ChunkTier] = Counter()
-
-    def counted() -> Iterator[Conversation]:
-        nonlocal conversations
-        for conversation in load_export(args.export, format=args.format):
-            conversations += 1
-            yield conversation
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     temporary = args.out.with_name(args.out.name + ".partial")
     try:
         with temporary.open("w", encoding="utf-8") as out:
-            stream = progress(counted(), description="chunking", unit="conv")
+            conversations = load_export(
+                args.export, format=args.format, strict=args.strict, report=report
+            )
+            stream = progress(conversations, description="chunking", unit="conv")
             for chunk in chunk_conversations(stream, config=config):
                 per_tier[chunk.chunk_tier] += 1
                 tokens[chunk.chunk_tier] += chunk.token_count
@@ -91,7 +92,7 @@ def _chunk(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     tiers = ", ".join(f"{per_tier[tier]} {tier.value}" for tier in ChunkTier)
     print(
-        f"{conversations} conversations -> {tiers} chunks; "
+        f"{report.summary()} -> {tiers} chunks; "
         f"{tokens[ChunkTier.LARGE]} tokens; {seconds:.2f} s; wrote {args.out}"
     )
     return 0

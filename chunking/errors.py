@@ -70,6 +70,8 @@ class MalformedExportError(ChunkingError, ValueError):
         conversation_id: the conversation being read, if known.
         node_id: the message node being read, if known.
         reason: what is wrong, without the location.
+        kind: a short, id-free category of the problem (e.g. ``"cycle"``,
+            ``"unknown node"``) under which reports count it.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class MalformedExportError(ChunkingError, ValueError):
         path: str | None = None,
         conversation_id: str | None = None,
         node_id: str | None = None,
+        kind: str = "malformed",
     ) -> None:
         where = [
             f"{label} {value!r}"
@@ -95,6 +98,7 @@ class MalformedExportError(ChunkingError, ValueError):
         self.path = path
         self.conversation_id = conversation_id
         self.node_id = node_id
+        self.kind = kind
 
 
 class StoreError(ChunkingError):

@@ -1,8 +1,12 @@
-"""Export readers: each turns one file format into canonical conversations.
+"""Export readers: each turns one export format into canonical conversations.
 
-``FORMATS`` maps a format name to its reader; :func:`load_export` picks one.
+``FORMATS`` maps a format name to its reader; :func:`load_export` reads an
+export (file, zip, folder or stream), detects the format and yields
+conversations one at a time, filling an optional :class:`ExportReport`.
 """
 
-from chunking.formats.registry import FORMATS, load_export
+from chunking.formats.reader import ReadOptions
+from chunking.formats.registry import FORMATS, detect_format, load_export
+from chunking.formats.report import ExportReport
 
-__all__ = ["FORMATS", "load_export"]
+__all__ = ["FORMATS", "ExportReport", "ReadOptions", "detect_format", "load_export"]

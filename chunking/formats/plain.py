@@ -1,124 +1,83 @@
-"""The plain format: a JSON list of conversations with flat message lists.
+"""The plain format: conversations with flat message lists.
 
 ::
 
     [{"id": "c1", "title": "Trip", "create_time": 1714000000,
       "messages": [{"role": "user", "content": "..."}, ...]}]
 
-``create_time`` (Unix seconds or ISO 8601) and a message ``id`` are optional;
-a message without an id gets ``"<conversation id>:<index>"``. The file may be
-gzip-compressed (``.gz``).
+The same objects may come one per line (JSON Lines), or wrapped as
+``{"conversations": [...]}``; files may be gzip-compressed. ``create_time``
+(Unix seconds or ISO 8601) and a message ``id`` are optional; a message
+without an id gets ``"<conversation id>:<index>"``.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from chunking.errors import InvalidMessageError, MalformedExportError
+from chunking.errors import InvalidMessageError
+from chunking.formats.reader import Location, Parsed, ReadOptions
+from chunking.formats.values import conversation_id, label, parse_time
 from chunking.model import Conversation, Message
 
-__all__ = ["parse_conversation", "read"]
+__all__ = ["read_conversation"]
 
 
-def read(path: Path) -> Iterator[Conversation]:
-    """Yield the conversations of a plain export file."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as file:
-            data = json.load(file)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, EOFError) as error:
-        raise MalformedExportError(
-            f"not a readable JSON file ({error}); expected a JSON list of conversations",
-            path=str(path),
-        ) from error
-    if not isinstance(data, list):
-        raise MalformedExportError(
-            f"top level is a {type(data).__name__}; expected a JSON list of conversations",
-            path=str(path),
-        )
-    for index, item in enumerate(data):
-        yield parse_conversation(item, index=index, path=str(path))
-
-
-def parse_conversation(item: Any, *, index: int, path: str | None = None) -> Conversation:
-    """Build a :class:`Conversation` from one plain-format object.
+def read_conversation(item: Any, *, index: int, path: str, options: ReadOptions) -> Parsed:
+    """Read one plain-format conversation object.
 
     Raises:
         MalformedExportError: a missing or mistyped field, naming where.
     """
+    del options  # the plain format has nothing hidden
+    where = Location(path)
     if not isinstance(item, dict):
-        raise MalformedExportError(
-            f"conversation #{index} is a {type(item).__name__}; expected an object", path=path
+        raise where.error(
+            f"conversation #{index} is a {type(item).__name__}; expected an object",
+            kind="wrong type",
         )
-    conversation_id = str(item.get("id") or f"conversation-{index}")
+    where = Location(path, conversation_id(item, ("id",), index=index))
     messages = item.get("messages")
     if not isinstance(messages, list):
-        raise MalformedExportError(
-            "field 'messages' must be a list of {role, content} objects",
-            path=path,
-            conversation_id=conversation_id,
+        raise where.error(
+            "field 'messages' must be a list of {role, content} objects", kind="missing messages"
         )
+    kept = tuple(_message(message, position, where) for position, message in enumerate(messages))
     try:
-        return Conversation(
-            id=conversation_id,
-            title=str(item.get("title") or ""),
-            messages=tuple(
-                _parse_message(message, conversation_id, position, path)
-                for position, message in enumerate(messages)
-            ),
-            created_at=_parse_time(item.get("create_time")),
+        conversation = Conversation(
+            id=str(where.conversation_id),
+            title=item["title"] if isinstance(item.get("title"), str) else "",
+            messages=kept,
+            created_at=parse_time(item.get("create_time")),
         )
     except InvalidMessageError as error:
-        raise MalformedExportError(
-            str(error), path=path, conversation_id=conversation_id
-        ) from error
+        raise where.error(str(error), kind="invalid message") from error
+    return Parsed((conversation,))
 
 
-def _parse_message(message: Any, conversation_id: str, position: int, path: str | None) -> Message:
+def _message(message: Any, position: int, where: Location) -> Message:
     node = f"message #{position}"
     if not isinstance(message, dict):
-        raise MalformedExportError(
-            f"expected an object, got {type(message).__name__}",
-            path=path,
-            conversation_id=conversation_id,
-            node_id=node,
+        raise where.error(
+            f"expected an object, got {type(message).__name__}", kind="wrong type", node_id=node
         )
+    raw_id = message.get("id")
+    message_id = str(raw_id) if isinstance(raw_id, str | int) and raw_id != "" else None
     content = message.get("content")
     if not isinstance(content, str):
-        raise MalformedExportError(
+        raise where.error(
             "a message needs its text as a string in 'content'"
             + (" (missing)" if content is None else f", got {type(content).__name__}"),
-            path=path,
-            conversation_id=conversation_id,
-            node_id=str(message.get("id") or node),
+            kind="wrong type",
+            node_id=message_id or node,
         )
-    return Message(
-        id=str(message.get("id") or f"{conversation_id}:{position}"),
-        role=message.get("role"),  # type: ignore[arg-type]  # Message validates it
-        content=content,
-        name=message.get("name"),
-        created_at=_parse_time(message.get("create_time")),
-    )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Unix seconds or an ISO 8601 string as an aware datetime; else ``None``."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    try:
+        return Message(
+            id=message_id or f"{where.conversation_id}:{position}",
+            role=message.get("role"),  # type: ignore[arg-type]  # Message validates it
+            content=content,
+            name=label(message.get("name")),
+            created_at=parse_time(message.get("create_time")),
+        )
+    except InvalidMessageError as error:
+        raise where.error(str(error), kind="invalid message", node_id=message_id or node) from error

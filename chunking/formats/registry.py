@@ -2,47 +2,154 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from chunking.errors import MalformedExportError
-from chunking.formats import plain
+from chunking.errors import InvalidMessageError, MalformedExportError
+from chunking.formats import chatgpt, claude, plain
+from chunking.formats.reader import Parsed, Reader, ReadOptions
+from chunking.formats.report import ExportReport
+from chunking.formats.sources import Document, Source, documents
+from chunking.formats.stream import raw_conversations
 from chunking.model import Conversation
 
-__all__ = ["FORMATS", "Reader", "load_export"]
+__all__ = ["FORMATS", "detect_format", "load_export"]
 
-Reader = Callable[[Path], Iterator[Conversation]]
+log = logging.getLogger(__name__)
 
 FORMATS: dict[str, Reader] = {
-    "plain": plain.read,
+    "chatgpt": chatgpt.read_conversation,
+    "claude": claude.read_conversation,
+    "plain": plain.read_conversation,
 }
 
+_SIGNS = (
+    ("chatgpt", ("mapping", "current_node")),
+    ("claude", ("chat_messages",)),
+    ("plain", ("messages",)),
+)
+_DEFAULT_OPTIONS = ReadOptions()
 
-def load_export(path: str | Path, *, format: str | None = None) -> Iterator[Conversation]:  # noqa: A002
-    """Yield the conversations of the export at ``path``, one at a time.
+
+def load_export(
+    source: Source,
+    *,
+    format: str | None = None,  # noqa: A002
+    strict: bool = False,
+    report: ExportReport | None = None,
+    options: ReadOptions = _DEFAULT_OPTIONS,
+) -> Iterator[Conversation]:
+    """Yield the conversations of an export, one at a time, reading it incrementally.
+
+    ``source`` is a path (a ``.json``, ``.json.gz`` or ``.jsonl`` file, a zip
+    with ``conversations.json`` or ``conversations-NNN.json`` at any depth, or
+    an unpacked export folder) or a binary file object. Memory use does not
+    grow with the export: one conversation is held at a time.
+
+    A malformed conversation is skipped, logged as a warning and counted in
+    ``report`` (``strict=False``), or raised (``strict=True``). Problems with a
+    whole file (not JSON, truncated, no conversations file, not an export) are
+    always raised, after the conversations before the problem were yielded.
 
     Args:
-        path: the export file.
-        format: a key of ``FORMATS``; detected from the file when ``None``.
+        source: the export.
+        format: a key of ``FORMATS``; detected per conversation when ``None``.
+        strict: raise on the first malformed conversation instead of skipping it.
+        report: filled in as conversations are read; complete once the
+            iterator is exhausted (see :class:`ExportReport`).
+        options: what to keep beyond the visible conversation.
 
     Raises:
-        MalformedExportError: the file cannot be read as that format, or the
-            format name is unknown.
+        MalformedExportError: an unknown format or a missing path (at once);
+            a bad file, or a bad conversation with ``strict`` (while iterating).
+            It names the file, the conversation and the node.
+
+    Example:
+        >>> report = ExportReport()  # doctest: +SKIP
+        >>> for conversation in load_export("export.zip", report=report): ...  # doctest: +SKIP
+        >>> print(report.summary())  # doctest: +SKIP
     """
-    path = Path(path)
-    if format is None:
-        format = _detect(path)  # noqa: A001
-    try:
-        reader = FORMATS[format]
-    except KeyError:
+    if format is not None and format not in FORMATS:
         valid = ", ".join(sorted(FORMATS))
         raise MalformedExportError(
-            f"unknown export format {format!r}; valid formats: {valid}", path=str(path)
-        ) from None
-    return reader(path)
+            f"unknown export format {format!r}; valid formats: {valid}", kind="unknown format"
+        )
+    if isinstance(source, str | os.PathLike) and not Path(source).exists():
+        raise MalformedExportError(
+            "no such file or folder; expected the path of an export",
+            path=str(source),
+            kind="not found",
+        )
+    return _read(source, format, strict, report or ExportReport(), options)
 
 
-def _detect(path: Path) -> str:
-    if not path.exists():
-        raise MalformedExportError("no such file", path=str(path))
-    return "plain"
+def detect_format(item: Any) -> str | None:
+    """The format a raw conversation looks like, from its keys; ``None`` if none."""
+    if isinstance(item, dict):
+        for name, keys in _SIGNS:
+            if any(key in item for key in keys):
+                return name
+    return None
+
+
+def _read(
+    source: Source, forced: str | None, strict: bool, report: ExportReport, options: ReadOptions
+) -> Iterator[Conversation]:
+    index = 0
+    for document in documents(source):
+        report.files += 1
+        recognized = unrecognized = 0
+        fallback = forced
+        with document.open() as stream:
+            for item in raw_conversations(stream, name=document.name):
+                name = forced or detect_format(item) or fallback
+                parsed: Parsed | MalformedExportError
+                if name is None:
+                    unrecognized += 1
+                    parsed = _unrecognized(item, document)
+                else:
+                    recognized += 1
+                    fallback = name
+                    parsed = _parse(name, item, index, document, options)
+                index += 1
+                if isinstance(parsed, Parsed):
+                    report.add(parsed)
+                    yield from parsed.conversations
+                elif strict:
+                    raise parsed
+                else:
+                    log.warning("skipped a conversation: %s", parsed)
+                    report.skip(parsed)
+        if unrecognized and not recognized:
+            raise _unrecognized(item, document, whole_file=True)
+
+
+def _parse(
+    name: str, item: Any, index: int, document: Document, options: ReadOptions
+) -> Parsed | MalformedExportError:
+    try:
+        return FORMATS[name](item, index=index, path=document.name, options=options)
+    except MalformedExportError as error:
+        return error
+    except InvalidMessageError as error:
+        return MalformedExportError(str(error), path=document.name, kind="invalid message")
+
+
+def _unrecognized(
+    item: Any, document: Document, *, whole_file: bool = False
+) -> MalformedExportError:
+    if isinstance(item, dict):
+        keys = ", ".join(repr(str(key)[:40]) for key in list(item)[:8]) or "no keys"
+        got = f"an object with {keys}"
+    else:
+        got = f"a {type(item).__name__}"
+    what = "no conversation of a known format" if whole_file else "not a conversation"
+    return MalformedExportError(
+        f"{what}: got {got}; expected ChatGPT ('mapping'), Claude ('chat_messages') or "
+        "plain ('messages') conversations. Pass format= if detection is wrong",
+        path=document.name,
+        kind="not an export" if whole_file else "unrecognized",
+    )

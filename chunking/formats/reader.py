@@ -1,0 +1,82 @@
+"""The contract between :func:`~chunking.formats.load_export` and each format's reader.
+
+A reader turns one raw conversation (the JSON value as parsed, not yet
+trusted) into canonical :class:`~chunking.model.Conversation` objects and says
+which messages it dropped and why. Readers are pure: no I/O, no logging.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chunking.errors import MalformedExportError
+from chunking.model import Conversation
+
+__all__ = ["Location", "Parsed", "ReadOptions", "Reader"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What a reader keeps beyond the visible conversation.
+
+    Attributes:
+        keep_hidden: keep messages the export marks hidden and tool calls
+            addressed to a tool rather than the user (dropped by default).
+        abandoned_branches: also yield each abandoned branch of a ChatGPT
+            conversation (an edit or a regeneration the user moved away from)
+            as its own conversation, with id ``"<id>:branch:<leaf node id>"``
+            and the messages from the root to that leaf.
+        thinking: keep the model's reasoning (ChatGPT ``thoughts`` and
+            ``reasoning_recap`` messages, Claude ``thinking`` blocks).
+    """
+
+    keep_hidden: bool = False
+    abandoned_branches: bool = False
+    thinking: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a reader made of one raw conversation.
+
+    Attributes:
+        conversations: usually one; more with ``abandoned_branches``.
+        dropped: messages left out, by reason (e.g. ``"hidden"``).
+        placeholders: content the reader could only represent by a short
+            placeholder such as ``[image]``, by content type.
+    """
+
+    conversations: tuple[Conversation, ...]
+    dropped: Counter[str] = field(default_factory=Counter)
+    placeholders: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a reader is, so that its errors name the file and the conversation."""
+
+    path: str | None
+    conversation_id: str | None = None
+
+    def error(self, reason: str, *, kind: str, node_id: str | None = None) -> MalformedExportError:
+        """A :class:`MalformedExportError` located here (the caller raises it)."""
+        return MalformedExportError(
+            reason,
+            path=self.path,
+            conversation_id=self.conversation_id,
+            node_id=node_id,
+            kind=kind,
+        )
+
+
+class Reader(Protocol):
+    """Reads one raw conversation of one format.
+
+    Raises:
+        MalformedExportError: the conversation cannot be read; names the file,
+            the conversation and, where there is one, the node.
+    """
+
+    def __call__(self, item: Any, *, index: int, path: str, options: ReadOptions) -> Parsed: ...

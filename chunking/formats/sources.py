@@ -1,0 +1,245 @@
+"""The files of an export: a single file, a zip (members at any depth) or a folder.
+
+This is the I/O edge of the readers. A zip or folder contributes each member
+named ``conversations.json`` or ``conversations-NNN.json`` (newer exports are
+split; optionally ``.gz``), in folder then number order; other members
+(``user.json``, images, ...) are ignored. Any file may be gzip-compressed; it
+is recognised by its magic bytes, not its name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import IO, Protocol
+
+from chunking.errors import MalformedExportError
+
+__all__ = ["Document", "Readable", "Replay", "Source", "documents", "read_head"]
+
+
+class Readable(Protocol):
+    """A binary stream, as far as the readers use one."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
+        ...
+
+
+Source = str | os.PathLike[str] | IO[bytes]
+"""A path to an export, or a binary file object holding one."""
+
+_MEMBER = re.compile(r"(?:^|/)conversations(?:-(\d+))?\.json(?:\.gz)?$", re.IGNORECASE)
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One JSON file of an export.
+
+    Attributes:
+        name: where it is, for messages (``"export.zip:dir/conversations.json"``).
+        open: opens it as a decompressed binary stream.
+    """
+
+    name: str
+    open: Callable[[], AbstractContextManager[Readable]]
+
+
+def documents(source: Source) -> Iterator[Document]:
+    """Yield the JSON files of the export at ``source``.
+
+    A zip stays open while its documents are being read.
+
+    Raises:
+        MalformedExportError: the path does not exist, or a zip or folder has
+            no conversations file.
+    """
+    if not isinstance(source, str | os.PathLike):
+        yield from _stream_documents(source)
+        return
+    path = Path(source)
+    if path.is_dir():
+        yield from _folder_documents(path)
+    elif not path.is_file():
+        raise MalformedExportError(
+            "no such file or folder; expected the path of an export",
+            path=str(path),
+            kind="not found",
+        )
+    elif _magic(path) in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC):
+        with _zip(path, str(path)) as archive:
+            yield from _zip_documents(archive, str(path))
+    else:
+        yield Document(str(path), partial(_open_path, path))
+
+
+def _stream_documents(stream: IO[bytes]) -> Iterator[Document]:
+    name = str(getattr(stream, "name", "<stream>"))
+    seekable = bool(getattr(stream, "seekable", lambda: False)())
+    start = stream.tell() if seekable else 0
+    head = read_head(stream, 4)
+    if seekable:
+        stream.seek(start)
+    if head in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC):
+        if not seekable:
+            raise MalformedExportError(
+                "a zip export must be given as a path or a seekable file",
+                path=name,
+                kind="not json",
+            )
+        with _zip(stream, name) as archive:
+            yield from _zip_documents(archive, name)
+        return
+    if seekable:
+        yield Document(name, lambda: _decoded(_Borrowed(b"", stream)))
+    else:
+        yield Document(name, lambda: _decoded(_Borrowed(head, stream)))
+
+
+def _folder_documents(folder: Path) -> Iterator[Document]:
+    found = sorted(
+        (
+            path
+            for path in folder.rglob("*")
+            if path.is_file() and _MEMBER.search(path.relative_to(folder).as_posix())
+        ),
+        key=lambda path: _order(path.relative_to(folder).as_posix()),
+    )
+    if not found:
+        raise MalformedExportError(
+            "the folder has no conversations.json (or conversations-NNN.json) at any depth; "
+            "expected an unpacked ChatGPT or Claude export",
+            path=str(folder),
+            kind="not an export",
+        )
+    for path in found:
+        yield Document(str(path), partial(_open_path, path))
+
+
+def _zip_documents(archive: zipfile.ZipFile, name: str) -> Iterator[Document]:
+    members = sorted((info.filename for info in archive.infolist() if _is_member(info)), key=_order)
+    if not members:
+        listed = ", ".join(info.filename for info in archive.infolist()[:5]) or "nothing"
+        raise MalformedExportError(
+            f"the zip has no conversations.json (or conversations-NNN.json); it holds {listed}. "
+            "Expected a ChatGPT or Claude export zip",
+            path=name,
+            kind="not an export",
+        )
+    for member in members:
+        yield Document(f"{name}:{member}", partial(_open_member, archive, member))
+
+
+def _is_member(info: zipfile.ZipInfo) -> bool:
+    parts = PurePosixPath(info.filename).parts
+    return (
+        not info.is_dir()
+        and "__MACOSX" not in parts
+        and not parts[-1].startswith("._")
+        and _MEMBER.search(info.filename) is not None
+    )
+
+
+def _order(member: str) -> tuple[str, int, str]:
+    match = _MEMBER.search(member)
+    number = int(match.group(1)) if match and match.group(1) else -1
+    return (str(PurePosixPath(member).parent), number, member)
+
+
+@contextmanager
+def _zip(file: Path | IO[bytes], name: str) -> Iterator[zipfile.ZipFile]:
+    try:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise MalformedExportError(
+            f"not a readable zip ({error}); the archive may be truncated: download it again",
+            path=name,
+            kind="not json",
+        ) from error
+    with archive:
+        yield archive
+
+
+def _open_path(path: Path) -> AbstractContextManager[Readable]:
+    return _decoded(path.open("rb"))
+
+
+def _open_member(archive: zipfile.ZipFile, member: str) -> AbstractContextManager[Readable]:
+    return _decoded(archive.open(member))
+
+
+@contextmanager
+def _decoded(raw: Readable) -> Iterator[Readable]:
+    """``raw``, gunzipped when it starts with the gzip magic bytes; closed after."""
+    with ExitStack() as stack:
+        stack.callback(Replay(b"", raw).close)
+        head = read_head(raw, 2)
+        replay = Replay(head, raw)
+        if head == _GZIP_MAGIC:
+            yield stack.enter_context(gzip.GzipFile(fileobj=replay, mode="rb"))
+        else:
+            yield replay
+
+
+def read_head(stream: Readable, size: int) -> bytes:
+    """The first ``size`` bytes of ``stream`` (fewer only at its end), despite short reads."""
+    head = b""
+    while len(head) < size:
+        chunk = stream.read(size - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def _magic(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(4)
+
+
+class Replay:
+    """Reads ``head`` first, then the rest of ``stream`` (whose first bytes were consumed)."""
+
+    def __init__(self, head: bytes, stream: Readable) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes (all that is left when ``size`` is negative)."""
+        if size < 0:
+            data, self._head = self._head + self._stream.read(-1), b""
+            return data
+        if not self._head:
+            return self._stream.read(size)
+        data, self._head = self._head[:size], self._head[size:]
+        if len(data) < size:
+            data += self._stream.read(size - len(data))
+        return data
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        """Not supported: the readers read forward only."""
+        raise io.UnsupportedOperation("seek")
+
+    def close(self) -> None:
+        """Close the underlying stream."""
+        close = getattr(self._stream, "close", None)
+        if callable(close):
+            close()
+
+
+class _Borrowed(Replay):
+    """A caller's stream: read it, but leave closing it to the caller."""
+
+    def close(self) -> None:
+        """The caller opened the stream; the caller closes it."""

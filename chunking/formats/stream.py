@@ -1,0 +1,140 @@
+"""Incremental JSON: the raw conversations of one file, one at a time.
+
+The file is parsed with ``ijson`` so that only one conversation is in memory
+at a time, whatever the size of the file. Accepted shapes:
+
+- a top-level list of conversations (the ChatGPT and Claude exports);
+- an object ``{"conversations": [...], ...}`` (streamed the same way);
+- a single conversation object;
+- JSON Lines (one value per line), or any sequence of top-level values.
+
+Values come out as parsed (not yet validated): the format readers judge them.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import ijson
+from ijson.common import ObjectBuilder
+
+from chunking.errors import MalformedExportError
+from chunking.formats.sources import Readable, Replay, read_head
+
+__all__ = ["READ_ERRORS", "raw_conversations"]
+
+READ_ERRORS = (
+    ijson.JSONError,
+    UnicodeDecodeError,
+    OSError,
+    EOFError,
+    zlib.error,
+    zipfile.BadZipFile,
+)
+"""What the parser and the decompressors raise on bad bytes."""
+
+_BOM = b"\xef\xbb\xbf"
+_JSON_LINES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_STARTS = frozenset({"start_map", "start_array"})
+_ENDS = frozenset({"end_map", "end_array"})
+
+
+def raw_conversations(stream: Readable, *, name: str) -> Iterator[Any]:
+    """Yield each raw conversation of a JSON (or JSON Lines) byte stream.
+
+    Raises:
+        MalformedExportError: the bytes are not JSON (truncated, binary,
+            empty); names the file and how many conversations were read.
+    """
+    count = 0
+    values = _values(stream, name)
+    while True:
+        try:
+            value = next(values)
+        except StopIteration:
+            return
+        except READ_ERRORS as error:
+            raise MalformedExportError(
+                f"not valid JSON after {count} conversation(s) ({error}); expected a JSON "
+                "export. The file may be truncated: export it again, or pass the intact file",
+                path=name,
+                kind="not json",
+            ) from error
+        count += 1
+        yield value
+
+
+def _values(stream: Readable, name: str) -> Iterator[Any]:
+    head = read_head(stream, 4096)
+    head = head.removeprefix(_BOM)
+    first = head.lstrip()[:1]
+    if not first:
+        raise MalformedExportError(
+            "the file is empty; expected a JSON export", path=name, kind="not json"
+        )
+    replay = Replay(head, stream)
+    if name.lower().endswith(_JSON_LINES):
+        yield from ijson.items(replay, "", use_float=True, multiple_values=True)
+    elif first == b"[":
+        yield from ijson.items(replay, "item", use_float=True)
+    else:
+        events = ijson.parse(replay, use_float=True, multiple_values=True)
+        yield from _top_level(iter(events))
+
+
+def _top_level(events: Iterator[tuple[str, str, Any]]) -> Iterator[Any]:
+    for _prefix, event, value in events:
+        if event == "start_array":
+            yield from _array_items(events)
+        elif event == "start_map":
+            yield from _top_map(events)
+        else:
+            yield value
+
+
+def _array_items(events: Iterator[tuple[str, str, Any]]) -> Iterator[Any]:
+    """The items of an array whose ``start_array`` was just read."""
+    for _prefix, event, value in events:
+        if event == "end_array":
+            return
+        yield _build(event, value, events)
+
+
+def _top_map(events: Iterator[tuple[str, str, Any]]) -> Iterator[Any]:
+    """A top-level object: stream its ``conversations`` list, or yield it whole."""
+    whole: dict[str, Any] = {}
+    streamed = False
+    key = ""
+    for _prefix, event, value in events:
+        if event == "end_map":
+            break
+        if event == "map_key":
+            key = value
+        elif key == "conversations" and event == "start_array":
+            streamed = True
+            yield from _array_items(events)
+        else:
+            whole[key] = _build(event, value, events)
+    if not streamed:
+        yield whole
+
+
+def _build(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
+    """The value whose first event is ``event``, built from the following events."""
+    if event not in _STARTS:
+        return value
+    builder = ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for _prefix, next_event, next_value in events:
+        builder.event(next_event, next_value)
+        if next_event in _STARTS:
+            depth += 1
+        elif next_event in _ENDS:
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value

@@ -1,0 +1,122 @@
+"""Export containers: zip at any depth, split files, gzip, folders and file objects."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chunking.errors import MalformedExportError
+from chunking.formats import ExportReport, load_export
+
+
+def _ids(source: object, **kwargs: object) -> list[str]:
+    return [c.id for c in load_export(source, **kwargs)]  # type: ignore[arg-type]
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+def test_zip_with_conversations_at_any_depth(data: Path, tmp_path: Path) -> None:
+    archive = _zip(
+        tmp_path / "export.zip",
+        {
+            "user.json": b'{"id": "someone"}',
+            "a/b/c/conversations.json": (data / "chatgpt_wrapped.json").read_bytes(),
+            "__MACOSX/a/b/c/._conversations.json": b"\x00\x05junk",
+        },
+    )
+    report = ExportReport()
+    assert _ids(archive, report=report) == ["w1", "w2"]
+    assert report.files == 1
+
+
+def test_split_files_in_number_order(data: Path, tmp_path: Path) -> None:
+    split = data / "chatgpt_split"
+    archive = _zip(
+        tmp_path / "split.zip",
+        {
+            "export/conversations-001.json": (split / "conversations-001.json").read_bytes(),
+            "export/conversations-000.json": (split / "conversations-000.json").read_bytes(),
+        },
+    )
+    assert _ids(archive) == ["s1", "s2", "s3"]
+
+
+def test_unpacked_folder(data: Path) -> None:
+    assert _ids(data / "chatgpt_split") == ["s1", "s2", "s3"]
+
+
+def test_gzip_is_recognised_by_its_bytes(data: Path, tmp_path: Path) -> None:
+    for name in ("export.json.gz", "export.json"):
+        path = tmp_path / name
+        path.write_bytes(gzip.compress((data / "chatgpt_wrapped.json").read_bytes()))
+        assert _ids(path) == ["w1", "w2"]
+
+
+def test_gzipped_json_lines(data: Path, tmp_path: Path) -> None:
+    path = tmp_path / "plain.jsonl.gz"
+    path.write_bytes(gzip.compress((data / "plain.jsonl").read_bytes()))
+    assert _ids(path) == ["p1", "p2"]
+
+
+def test_file_objects(data: Path) -> None:
+    raw = (data / "chatgpt_branches.json").read_bytes()
+    assert _ids(io.BytesIO(raw)) == ["branches"]
+    assert _ids(io.BytesIO(gzip.compress(raw))) == ["branches"]
+
+
+class _OneWay(io.RawIOBase):
+    """A stream that cannot seek, like a pipe or an upload."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        chunk = self._data.read(min(len(buffer), 7))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_unseekable_stream(data: Path) -> None:
+    raw = (data / "chatgpt_wrapped.json").read_bytes()
+    assert _ids(_OneWay(raw)) == ["w1", "w2"]
+    assert _ids(_OneWay(gzip.compress(raw))) == ["w1", "w2"]
+
+
+def test_utf8_bom(data: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (data / "chatgpt_wrapped.json").read_bytes())
+    assert _ids(path) == ["w1", "w2"]
+
+
+def test_zip_without_conversations(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "photos.zip", {"photos/cat.jpg": b"\xff\xd8", "user.json": b"{}"})
+    with pytest.raises(
+        MalformedExportError, match=r"photos\.zip.*no conversations\.json"
+    ) as caught:
+        list(load_export(archive))
+    assert "photos/cat.jpg" in str(caught.value)
+
+
+def test_truncated_zip(data: Path, tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "export.zip", {"conversations.json": b"[]" * 5000})
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(archive.read_bytes()[:40])
+    with pytest.raises(MalformedExportError, match=r"cut\.zip"):
+        list(load_export(cut))
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(MalformedExportError, match=r"no conversations\.json"):
+        list(load_export(tmp_path))
