@@ -44,7 +44,9 @@ def main(packages: list[str]) -> int:
             except Exception as error:  # noqa: BLE001 - report every failure, then fail
                 failures.append(f"import {name}: {type(error).__name__}: {error}")
         missing = source_modules(package) - installed
-        failures.extend(f"{name} is in the source tree but not in the wheel" for name in sorted(missing))
+        failures.extend(
+            f"{name} is in the source tree but not in the wheel" for name in sorted(missing)
+        )
         if not (location.parent / "py.typed").exists():
             failures.append(f"{package}/py.typed is missing from the wheel")
     for failure in failures:
