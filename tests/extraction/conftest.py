@@ -38,11 +38,15 @@ def _pg_bindir() -> Path | None:
 
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """A throwaway PostgreSQL server on 127.0.0.1 (skipped when none is installed)."""
+    """``TEST_DATABASE_URL`` when set (CI starts a server), else a throwaway server on
+    127.0.0.1 (skipped when PostgreSQL is not installed)."""
     import shutil
     import socket
     import subprocess
 
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
     bindir = _pg_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL binaries not found")

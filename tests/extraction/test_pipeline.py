@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +53,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 def full_pass(
     store: Any, llm: Any, cache: Any, tmp_path: Path, export: Path = SAMPLE_EXPORT, **options: Any
 ) -> Any:
+    user_id = options.pop("user_id", "user-1")
     statuses: list[tuple[str, str | None]] = []
     progress: list[str] = []
     result = run_full_pass(
-        user_id="user-1",
+        user_id=user_id,
         fetch_export=lambda: export,
         store=store,
         llm=llm,
@@ -70,7 +72,8 @@ def full_pass(
 
 def test_full_pass_on_the_sample_export(store: Any, tmp_path: Path) -> None:
     cache = MemoryFactCache()
-    result, statuses, progress = full_pass(store, OfflineLLM(), cache, tmp_path)
+    user = f"user-{uuid.uuid4()}"  # a database may be shared between tests
+    result, statuses, progress = full_pass(store, OfflineLLM(), cache, tmp_path, user_id=user)
     assert result.status == "complete"
     assert result.reason is None
     assert statuses == [("processing", None), ("complete", None)]
@@ -82,10 +85,10 @@ def test_full_pass_on_the_sample_export(store: Any, tmp_path: Path) -> None:
         assert f"- {planted}" in memory
     assert result.ledger.calls == 1
     assert result.ledger.estimated
-    assert result.chunks_stored == len(store.chunks("user-1")) > 0
+    assert result.chunks_stored == len(store.chunks(user)) > 0
     assert "stand-in" in result.to_dict()["llm"]
 
-    again, _, _ = full_pass(store, OfflineLLM(), cache, tmp_path)
+    again, _, _ = full_pass(store, OfflineLLM(), cache, tmp_path, user_id=user)
     assert again.status == "complete"
     assert again.ledger.calls == 0
     assert again.ledger.total_tokens == 0
@@ -100,7 +103,8 @@ def test_ten_percent_failing_calls_end_failed_then_a_second_run_completes(
     cache = SqliteFactCache(tmp_path / "cache.sqlite3")
     llm = FlakyLLM(fail_share=0.1)
     levers = DEFAULT_LEVERS.with_(chunks_per_call=1)
-    first, statuses, _ = full_pass(store, llm, cache, tmp_path, export, levers=levers)
+    user = f"user-{uuid.uuid4()}"
+    first, statuses, _ = full_pass(store, llm, cache, tmp_path, export, levers=levers, user_id=user)
     assert first.status == "failed"
     assert statuses[-1] == ("failed", first.reason)
     assert 0 < len(first.failures) == llm.failed_calls < first.chunks_extracted
@@ -110,7 +114,9 @@ def test_ten_percent_failing_calls_end_failed_then_a_second_run_completes(
     assert first.memory_location is not None  # the rest is saved
 
     llm.failing = False
-    second, statuses, _ = full_pass(store, llm, cache, tmp_path, export, levers=levers)
+    second, statuses, _ = full_pass(
+        store, llm, cache, tmp_path, export, levers=levers, user_id=user
+    )
     assert second.status == "complete"
     assert statuses[-1] == ("complete", None)
     assert second.ledger.calls == len(first.failures)  # only the failed chunks
