@@ -1,6 +1,0 @@
-"""Benchmarks import test helpers (the synthetic export) from the repository root."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
