@@ -15,10 +15,11 @@ sum of their counts: the chunker never tokenizes a candidate chunk.
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
-from chunking.boundaries import Break, fine_cuts, is_grapheme_boundary, line_and_sentence_cuts
+from chunking.boundaries import Break, fine_cuts, line_cuts, sentence_cuts
 from chunking.tokens import Tokenizer
 
 __all__ = ["FORCED", "Atoms", "split_into_atoms"]
@@ -50,35 +51,43 @@ def split_into_atoms(
     """Partition ``text`` into atoms of at most ``max_tokens`` tokens each.
 
     The only exception is a single grapheme cluster longer than ``max_tokens``,
-    which stays whole.
+    which stays whole. Lines are the usual atoms; a line long enough to exceed
+    the budget is split at its sentences before it is encoded, so that most
+    text is encoded exactly once and never mapped token by token.
     """
-    starts: list[int] = []
-    prefix: list[int] = [0]
-    kinds: list[int] = []
+    offsets, line_kinds = line_cuts(text, message_starts)
+    # Characters beyond which a line probably exceeds the budget (cl100k averages
+    # about four characters a token in English; the exact count decides anyway).
+    long_line = 3 * max_tokens
+    spans: list[tuple[int, int, int]] = []
+    start, kind = 0, int(Break.MESSAGE)
+    for end, next_kind in zip([*offsets, len(text)], [*line_kinds, Break.MESSAGE], strict=True):
+        if end - start > long_line:
+            for cut in sentence_cuts(text, start, end):
+                spans.append((start, cut, kind))
+                start, kind = cut, int(Break.SENTENCE)
+        spans.append((start, end, kind))
+        start, kind = end, int(next_kind)
+
     encode = tokenizer.encode
-    total = 0
-    previous, previous_kind = 0, int(Break.MESSAGE)
-    cuts = [*line_and_sentence_cuts(text, message_starts), (len(text), Break.MESSAGE)]
-    for offset, kind in cuts:
-        if offset == previous:
-            continue
-        tokens = encode(text[previous:offset])
+    starts: list[int] = []
+    kinds: list[int] = []
+    counts: list[int] = []
+    for start, end, kind in spans:
+        tokens = encode(text[start:end])
         if len(tokens) <= max_tokens:
-            starts.append(previous)
-            kinds.append(previous_kind)
-            total += len(tokens)
-            prefix.append(total)
+            starts.append(start)
+            kinds.append(kind)
+            counts.append(len(tokens))
         else:
-            for start, count, sub_kind in _refine(
-                text, previous, offset, previous_kind, tokens, tokenizer, max_tokens
+            for sub_start, count, sub_kind in _refine(
+                text, start, end, kind, tokens, tokenizer, max_tokens
             ):
-                starts.append(start)
+                starts.append(sub_start)
                 kinds.append(sub_kind)
-                total += count
-                prefix.append(total)
-        previous, previous_kind = offset, int(kind)
+                counts.append(count)
     starts.append(len(text))
-    return Atoms(starts=starts, prefix=prefix, kinds=kinds)
+    return Atoms(starts=starts, prefix=list(accumulate(counts, initial=0)), kinds=kinds)
 
 
 def _refine(
@@ -125,9 +134,11 @@ def _hard_split(piece: str, tokenizer: Tokenizer, max_tokens: int) -> list[tuple
     """Cut ``piece`` into parts of at most ``max_tokens`` tokens, each counted directly.
 
     Returns ``(offset in piece, token count)`` per part. Parts end on grapheme
-    boundaries unless one grapheme alone exceeds the budget. Linear in the
-    length of ``piece``: each step encodes a window a few times the budget.
+    cluster boundaries (Unicode's extended grapheme clusters, from ``regex``); a
+    single cluster longer than the budget is one part. Linear in the length of
+    ``piece``: each step encodes a window a few times the budget.
     """
+    boundaries = _grapheme_boundaries(piece)
     parts: list[tuple[int, int]] = []
     position, length = 0, len(piece)
     while position < length:
@@ -143,26 +154,28 @@ def _hard_split(piece: str, tokenizer: Tokenizer, max_tokens: int) -> list[tuple
             break
         keep = max_tokens
         while True:
-            cut = position + tokenizer.decode_prefix_chars(tokens[:keep])
-            cut = _grapheme_floor(piece, position, cut)
+            cut = _grapheme_floor(
+                boundaries, position, position + tokenizer.decode_prefix_chars(tokens[:keep])
+            )
             count = tokenizer.count(piece[position:cut])
             if count <= max_tokens or keep == 1:
-                break
+                break  # within budget, or a single grapheme longer than it
             keep = max(1, keep - (count - max_tokens))
         parts.append((position, count))
         position = cut
     return parts
 
 
-def _grapheme_floor(piece: str, position: int, cut: int) -> int:
-    """The last grapheme boundary at or before ``cut`` after ``position``.
+def _grapheme_boundaries(piece: str) -> list[int]:
+    """Offsets in ``piece`` where an extended grapheme cluster ends."""
+    import regex
 
-    If there is none (a single grapheme longer than the budget), the first
-    character boundary after ``position``, so that progress is always made.
-    """
-    candidate = cut
-    while candidate > position and not is_grapheme_boundary(piece, candidate):
-        candidate -= 1
-    if candidate > position:
-        return candidate
-    return max(cut, position + 1)
+    return [match.end() for match in regex.finditer(r"\X", piece)]
+
+
+def _grapheme_floor(boundaries: list[int], position: int, cut: int) -> int:
+    """The last grapheme boundary in ``(position, cut]``, else the first after ``position``."""
+    index = bisect_right(boundaries, cut) - 1
+    if index >= 0 and boundaries[index] > position:
+        return boundaries[index]
+    return boundaries[bisect_right(boundaries, position)]

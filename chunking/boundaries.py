@@ -11,9 +11,10 @@ surrounds it. Reading the pattern alternative by alternative
 `` ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+``, ``\\s++$``, ``\\s*[\\r\\n]``, ``\\s+(?!\\S)``,
 ``\\s``):
 
-- no piece contains a line feed followed by a non-space character, so the
-  start of a line that does not begin with white space is safe (``LINE``,
-  ``PARAGRAPH``, ``MESSAGE``);
+- no piece contains a line feed followed by a non-space character, and a
+  piece that contains a line feed ends at the last line feed of its run of
+  white space, so the start of a line is safe when what follows is spaces or
+  tabs and then a non-space character (``LINE``, ``PARAGRAPH``, ``MESSAGE``);
 - no piece contains a non-space character followed by a space, so a space
   that follows a non-space character is safe (``SENTENCE``, ``WORD``);
 - a letter followed by punctuation and a letter splits between the first
@@ -23,19 +24,19 @@ surrounds it. Reading the pattern alternative by alternative
 On both sides of such a cut the pieces, and so the tokens, are those of the
 whole text. Whitespace is tested with ``str.isspace``, which is true for a
 superset of the pattern's ``\\s``, so a doubtful character never counts as
-non-space. Every cut above is also a grapheme-cluster boundary: none is made
-before a combining mark, a joiner or a space following a prepended mark.
+non-space. Every cut above is also a grapheme-cluster boundary: a line feed
+always ends a cluster, and a space or a punctuation mark only joins the
+cluster before it when that ends in a Prepend character, which is excluded.
 The property tests check all of it on arbitrary text.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from enum import IntEnum
 
-__all__ = ["Break", "fine_cuts", "is_grapheme_boundary", "line_and_sentence_cuts"]
+__all__ = ["Break", "fine_cuts", "line_cuts", "sentence_cuts"]
 
 
 class Break(IntEnum):
@@ -49,14 +50,16 @@ class Break(IntEnum):
     CLAUSE = 5
 
 
-# A line start, or the space after a sentence's final punctuation (group 1).
-_COARSE = re.compile(r"\n(?=\S)|[.!?\u2026][\"')\]\u2019\u201d]*( )(?=\S)")
+_LINE_START = re.compile(r"\n(?=[ \t]*\S)")
+_SENTENCE_SPACE = re.compile(r"[.!?\u2026][\"')\]\u2019\u201d]?( )(?=\S)")
 # A space after a non-space (group 1), or clause punctuation between letters
 # (group 2) in text written without spaces.
 _FINE = re.compile(
     r"(?<=\S)( )|(?<=[^\W\d_])([\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a\u300d\u300f\uff09])"
     r"(?=[^\W\d_])"
 )
+_SENTENCE_END = frozenset(".!?\u2026")
+_CLOSERS = frozenset("\"')]\u2019\u201d")
 
 # Grapheme_Cluster_Break=Prepend (Unicode 15.1): no cluster boundary follows them.
 _PREPEND = frozenset(
@@ -66,61 +69,42 @@ _PREPEND = frozenset(
         *range(0x11A84, 0x11A8A), 0x11D46, 0x11F02,
     )
 )  # fmt: skip
-# Letters with Grapheme_Cluster_Break=SpacingMark (Thai and Lao SARA AM).
-_SPACING_LETTERS = frozenset([0x0E33, 0x0EB3])
 
 
-def line_and_sentence_cuts(
-    text: str, message_starts: frozenset[int]
-) -> Iterator[tuple[int, Break]]:
-    """Yield ``(offset, kind)`` for every safe line and sentence cut in ``text``.
+def line_cuts(text: str, message_starts: frozenset[int]) -> tuple[list[int], list[int]]:
+    """Every safe line cut in ``text``: ``(offsets, kinds)``, offsets increasing.
 
-    Offsets are increasing and lie strictly inside the text. A line start that
-    is in ``message_starts`` is a ``MESSAGE`` cut; one after a blank line a
-    ``PARAGRAPH`` cut.
+    A line start that is in ``message_starts`` is a ``MESSAGE`` cut; one after a
+    blank line a ``PARAGRAPH`` cut; any other a ``LINE`` cut.
     """
-    for match in _COARSE.finditer(text):
-        if match.start(1) >= 0:
-            yield match.start(1), Break.SENTENCE
-            continue
-        offset = match.end()
-        if offset in message_starts:
-            yield offset, Break.MESSAGE
-        elif offset >= 2 and text[offset - 2] == "\n":
-            yield offset, Break.PARAGRAPH
-        else:
-            yield offset, Break.LINE
+    offsets = [match.end() for match in _LINE_START.finditer(text)]
+    message, paragraph, line = int(Break.MESSAGE), int(Break.PARAGRAPH), int(Break.LINE)
+    kinds = [
+        message if offset in message_starts else paragraph if text[offset - 2] == "\n" else line
+        for offset in offsets
+    ]
+    return offsets, kinds
+
+
+def sentence_cuts(text: str, start: int, end: int) -> list[int]:
+    """Offsets of the safe sentence cuts inside ``text[start:end]`` (each at a space)."""
+    return [match.start(1) for match in _SENTENCE_SPACE.finditer(text, start, end)]
 
 
 def fine_cuts(text: str, start: int, end: int) -> Iterator[tuple[int, Break]]:
-    """Yield ``(offset, kind)`` for every safe word or clause cut inside ``text[start:end]``."""
+    """Yield ``(offset, kind)`` for each sentence, word or clause cut in ``text[start:end]``."""
     for match in _FINE.finditer(text, start, end):
         offset = match.start()
-        if offset <= start or ord(text[offset - 1]) in _PREPEND:
+        if offset <= start:
             continue
-        yield offset, Break.WORD if match.start(1) >= 0 else Break.CLAUSE
-
-
-def is_grapheme_boundary(text: str, offset: int) -> bool:
-    """Whether a cut before ``text[offset]`` is certainly a grapheme-cluster boundary.
-
-    Conservative: it may reject a boundary (before an emoji modifier, between
-    regional indicators, inside Hangul syllables), never accept a non-boundary.
-    """
-    if offset <= 0 or offset >= len(text):
-        return True
-    before, after = text[offset - 1], text[offset]
-    if before == "\r" and after == "\n":
-        return False
-    if ord(before) in _PREPEND or before == "\u200d":
-        return False
-    code = ord(after)
-    if unicodedata.category(after) in {"Mn", "Me", "Mc", "Cf", "Sk"} or code in _SPACING_LETTERS:
-        return False
-    if 0x1F1E6 <= code <= 0x1F1FF or 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF:
-        return False
-    if 0xA960 <= code <= 0xA97F:
-        return False
-    if 0xAC00 <= ord(before) <= 0xD7A3 or 0x1100 <= ord(before) <= 0x115F:
-        return not (0x1100 <= code <= 0x11FF or 0xAC00 <= code <= 0xD7A3)
-    return True
+        before = text[offset - 1]
+        if ord(before) in _PREPEND:
+            continue
+        if match.start(1) < 0:
+            yield offset, Break.CLAUSE
+        elif before in _SENTENCE_END or (
+            before in _CLOSERS and offset >= 2 and text[offset - 2] in _SENTENCE_END
+        ):
+            yield offset, Break.SENTENCE
+        else:
+            yield offset, Break.WORD

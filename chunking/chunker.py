@@ -21,6 +21,7 @@ __all__ = ["CHUNK_ID_NAMESPACE", "chunk_conversations"]
 CHUNK_ID_NAMESPACE = uuid.UUID("6b1f0c52-8f1e-5d59-9a57-2f8b8f7c3e10")
 """UUID namespace of chunk ids (``uuid5`` of conversation, tier, span and version)."""
 
+_NAMESPACE_BYTES = CHUNK_ID_NAMESPACE.bytes
 _DEFAULT_CONFIG = ChunkingConfig()
 
 
@@ -121,9 +122,8 @@ def _make_chunks(
         first = bisect_right(rendered.message_ends, start)
         last = bisect_left(rendered.message_starts, end)
         parent_id = parent_ids[bisect_right(parent_runs, lo) - 1] if parent_ids else None
-        chunk_id = uuid.uuid5(
-            CHUNK_ID_NAMESPACE,
-            f"{conversation.id}\x1f{tier.value}\x1f{start}\x1f{end}\x1f{CHUNKING_VERSION}",
+        chunk_id = _uuid5(
+            f"{conversation.id}\x1f{tier.value}\x1f{start}\x1f{end}\x1f{CHUNKING_VERSION}"
         )
         chunks.append(
             Chunk(
@@ -135,7 +135,7 @@ def _make_chunks(
                 total_chunks=len(runs),
                 chunk_tier=tier,
                 created_at=_created_at(conversation, rendered, first, last),
-                id=str(chunk_id),
+                id=chunk_id,
                 parent_id=parent_id,
                 start=start,
                 end=end,
@@ -145,6 +145,18 @@ def _make_chunks(
             )
         )
     return chunks
+
+
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(CHUNK_ID_NAMESPACE, name))``, without building UUID objects.
+
+    UUID version 5 is SHA-1 of namespace and name with the version nibble set
+    to 5 and the variant bits to 10 (RFC 9562, section 5.5).
+    """
+    digest = hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8"), usedforsecurity=False)
+    hexed = digest.hexdigest()
+    variant = "89ab"[int(hexed[16], 16) & 3]
+    return f"{hexed[:8]}-{hexed[8:12]}-5{hexed[13:16]}-{variant}{hexed[17:20]}-{hexed[20:32]}"
 
 
 def _created_at(

@@ -75,14 +75,17 @@ def _chunk(args: argparse.Namespace) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     temporary = args.out.with_name(args.out.name + ".partial")
-    with temporary.open("w", encoding="utf-8") as out:
-        stream = progress(counted(), description="chunking", unit="conv")
-        for chunk in chunk_conversations(stream, config=config):
-            per_tier[chunk.chunk_tier] += 1
-            tokens[chunk.chunk_tier] += chunk.token_count
-            out.write(json.dumps(chunk_to_dict(chunk), ensure_ascii=False))
-            out.write("\n")
-    temporary.replace(args.out)
+    try:
+        with temporary.open("w", encoding="utf-8") as out:
+            stream = progress(counted(), description="chunking", unit="conv")
+            for chunk in chunk_conversations(stream, config=config):
+                per_tier[chunk.chunk_tier] += 1
+                tokens[chunk.chunk_tier] += chunk.token_count
+                out.write(json.dumps(chunk_to_dict(chunk), ensure_ascii=False))
+                out.write("\n")
+        temporary.replace(args.out)
+    finally:
+        temporary.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     tiers = ", ".join(f"{per_tier[tier]} {tier.value}" for tier in ChunkTier)
     print(

@@ -53,14 +53,14 @@ def render(conversation: Conversation) -> RenderedConversation:
         if parts:
             parts.append(MESSAGE_SEPARATOR)
             offset += len(MESSAGE_SEPARATOR)
-        block = _clean(f"{message.label}: {message.content}")
+        block = f"{message.label}: {message.content}"
         messages.append(message)
         starts.append(offset)
         offset += len(block)
         ends.append(offset)
         parts.append(block)
     return RenderedConversation(
-        text="".join(parts),
+        text=_clean("".join(parts)),
         messages=tuple(messages),
         message_starts=tuple(starts),
         message_ends=tuple(ends),

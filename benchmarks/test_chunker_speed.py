@@ -1,0 +1,126 @@
+"""Three tiers vs one bare ``encode_ordinary`` pass over the same text, in the same run.
+
+The ratio is measured conversation by conversation, interleaving the chunker
+and the bare encode so that a noisy machine slows both alike; each side keeps
+its best of ``ROUNDS`` rounds. Peak memory is traced separately (tracemalloc
+slows everything it watches), for the streaming use: chunks consumed as they
+come, token lists dropped as they come.
+
+Corpus: the turns of ../shared/data/locomo/dev.json replicated to 20 MB when
+present, and a generated chat-like corpus (long structured replies, code) of
+the same size. ``BENCH_CHUNK_MB`` changes the size.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import pytest
+
+from benchmarks.corpus import generated_conversations, locomo_conversations, replicate
+from chunking import Conversation, chunk_conversations, conversation_text
+from chunking.atoms import split_into_atoms
+from chunking.config import ChunkingConfig
+from chunking.packing import pack
+from chunking.render import render
+from chunking.tokens import get_tokenizer
+
+ROUNDS = 3
+SIZE = int(float(os.environ.get("BENCH_CHUNK_MB", "20")) * 1_000_000)
+
+
+def _corpus(name: str) -> list[Conversation]:
+    base = locomo_conversations() if name == "locomo" else generated_conversations()
+    if base is None:
+        pytest.skip("../shared/data/locomo/dev.json is not present")
+    return replicate(base, SIZE)
+
+
+def _boundaries_only(conversation: Conversation) -> None:
+    """Atoms and the three tiers' runs, without building Chunk objects."""
+    config, tokenizer = ChunkingConfig(), get_tokenizer()
+    rendered = render(conversation)
+    atoms = split_into_atoms(rendered.text, frozenset(rendered.message_starts), tokenizer, 128)
+    for lo, hi in _runs(atoms, pack(atoms, 0, len(atoms), config.large), len(atoms)):
+        for mlo, mhi in _runs(atoms, pack(atoms, lo, hi, config.medium), hi):
+            pack(atoms, mlo, mhi, config.small)
+
+
+def _runs(atoms: object, starts: list[int], end: int) -> list[tuple[int, int]]:
+    return list(zip(starts, [*starts[1:], end], strict=True))
+
+
+def _best_interleaved(
+    conversations: list[Conversation], work: Callable[[Conversation], object]
+) -> tuple[float, float]:
+    """Best-of-rounds seconds of ``work`` and of the bare encode, summed over conversations."""
+    encode = get_tokenizer().encoding.encode_ordinary
+    texts = [conversation_text(conversation) for conversation in conversations]
+    best_work = [float("inf")] * len(conversations)
+    best_bare = [float("inf")] * len(conversations)
+    clock = time.perf_counter
+    for _ in range(ROUNDS):
+        for index, (conversation, text) in enumerate(zip(conversations, texts, strict=True)):
+            started = clock()
+            encode(text)
+            best_bare[index] = min(best_bare[index], clock() - started)
+            started = clock()
+            work(conversation)
+            best_work[index] = min(best_work[index], clock() - started)
+    return sum(best_work), sum(best_bare)
+
+
+def _all_tiers(conversation: Conversation) -> None:
+    for _ in chunk_conversations([conversation]):
+        pass
+
+
+def _peak(work: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("corpus", ["locomo", "generated"])
+def test_three_tiers_against_bare_encode(benchmark, report, corpus):
+    conversations = _corpus(corpus)
+    get_tokenizer()  # loading the BPE file is not part of either side
+    megabytes = sum(len(conversation_text(c).encode()) for c in conversations) / 1e6
+
+    chunker, bare = _best_interleaved(conversations, _all_tiers)
+    boundaries, bare_again = _best_interleaved(
+        conversations[: len(conversations) // 4], _boundaries_only
+    )
+    encode = get_tokenizer().encoding.encode_ordinary
+    texts = [conversation_text(c) for c in conversations[:20]]
+    peak_bare = _peak(lambda: [len(encode(text)) for text in texts])
+    peak_chunker = _peak(lambda: sum(1 for _ in chunk_conversations(conversations[:20])))
+
+    ratio = chunker / bare
+    benchmark.extra_info.update(
+        megabytes=round(megabytes, 1),
+        ratio_all_tiers=round(ratio, 3),
+        ratio_boundaries_only=round(boundaries / bare_again, 3),
+        peak_bytes_chunker=peak_chunker,
+        peak_bytes_bare_encode=peak_bare,
+    )
+    report.append(
+        f"chunker[{corpus}] {megabytes:.1f} MB: all three tiers {chunker:.2f} s vs bare encode "
+        f"{bare:.2f} s = {ratio:.2f}x (bar 1.25x); boundaries and counts only "
+        f"{boundaries / bare_again:.2f}x; peak traced memory {peak_chunker / 1e6:.1f} MB vs "
+        f"{peak_bare / 1e6:.1f} MB for the bare encode ({peak_chunker / peak_bare:.2f}x, bar 2x)"
+    )
+    # pytest-benchmark's own record: one full pass of the chunker.
+    benchmark.pedantic(_all_tiers_over, args=(conversations,), rounds=1, iterations=1)
+    assert peak_chunker <= 2 * peak_bare
+
+
+def _all_tiers_over(conversations: list[Conversation]) -> None:
+    for _ in chunk_conversations(conversations):
+        pass

@@ -1,0 +1,60 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from chunking import ChunkTier
+from chunking.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "fixtures" / "sample_export.json"
+
+
+def test_chunk_writes_one_chunk_per_line_and_a_summary(tmp_path, capsys):
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(SAMPLE), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {row["chunk_tier"] for row in rows} == {tier.value for tier in ChunkTier}
+    assert len({row["conversation_id"] for row in rows}) == 3
+    summary = capsys.readouterr().out
+    assert summary.startswith("3 conversations -> ")
+    assert f"{sum(row['chunk_tier'] == 'small' for row in rows)} small" in summary
+    assert not (tmp_path / "chunks.jsonl.partial").exists()
+
+
+def test_budgets_from_the_command_line(tmp_path):
+    out = tmp_path / "chunks.jsonl"
+    argv = ["chunk", str(SAMPLE), "--out", str(out), "--small", "16", "--medium", "64"]
+    assert main(argv) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert max(row["token_count"] for row in rows if row["chunk_tier"] == "small") <= 16
+
+
+def test_bad_input_is_a_clear_error_and_no_output(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"not": "a list"}', encoding="utf-8")
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(bad), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "bad.json" in error
+    assert "expected a JSON list of conversations" in error
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_bad_budget_is_a_clear_error(tmp_path, capsys):
+    argv = ["chunk", str(SAMPLE), "--out", str(tmp_path / "o.jsonl"), "--small", "0"]
+    assert main(argv) == 2
+    assert "small budget must be a positive" in capsys.readouterr().err
+
+
+def test_runs_as_a_module(tmp_path):
+    out = tmp_path / "chunks.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "chunking", "chunk", str(SAMPLE), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "conversations" in result.stdout
