@@ -16,19 +16,19 @@ from extraction.memory import MemoryDocument, build_memory
 from extraction.pipeline import PassResult, run_full_pass, run_full_pass_async
 from extraction.settings import ExtractionSettings, load_settings
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_architecture.py checks
     "DEFAULT_LEVERS",
-    "LLM",
-    "NAIVE",
     "ExtractionError",
     "ExtractionSettings",
     "Fact",
+    "LLM",
     "LLMRequest",
     "LLMResponse",
     "Ledger",
     "LedgerSummary",
     "Levers",
     "MemoryDocument",
+    "NAIVE",
     "PassResult",
     "Usage",
     "build_memory",
