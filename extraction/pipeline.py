@@ -143,7 +143,7 @@ async def run_full_pass_async(
         The result; ``status`` is ``complete`` or ``failed`` with a ``reason``.
     """
     spec = get_model(model)
-    ledger = Ledger(spec.prices)
+    ledger = Ledger(spec.prices, estimated=llm.estimates)
     notify = update_profile or (lambda _user, _status, _reason: None)
     report = on_progress or (lambda _stage, _done, _total: None)
     notify(user_id, "processing", None)

@@ -38,6 +38,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         return
     if not HAS_STORE:
         pytest.skip("chunking.store is not on this branch yet")
+    # postgres_url comes from tests/conftest.py, which ships with the store.
     from chunking.store import open_store  # type: ignore[import-not-found,unused-ignore]
 
     if request.param == "sqlite":
@@ -93,6 +94,7 @@ def test_full_pass_on_the_sample_export(store: Any, tmp_path: Path) -> None:
     assert again.ledger.calls == 0
     assert again.ledger.total_tokens == 0
     assert again.ledger.cost_usd == 0
+    assert again.ledger.estimated  # the offline LLM's figures, even when there are none
     assert Path(again.memory_location).read_text(encoding="utf-8") == memory
 
 
