@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chunking.model import Chunk
-from chunking.render import RenderedConversation
+from chunking.render import MESSAGE_SEPARATOR, RenderedConversation
 from chunking.tiers import ChunkTier
 
 __all__ = ["ExtractionItem", "Turn", "item_from_chunk"]
@@ -78,6 +78,8 @@ def _exact_turns(chunk: Chunk, rendered: RenderedConversation) -> tuple[Turn, ..
 
 def _parsed_turns(chunk: Chunk) -> tuple[Turn, ...]:
     content = chunk.content
+    if content.endswith(MESSAGE_SEPARATOR):  # the chunk ends just past a separator
+        content = content[: -len(MESSAGE_SEPARATOR)]
     ids = list(chunk.message_ids)
     marks = list(_LABEL.finditer(content))
     turns: list[Turn] = []
@@ -90,7 +92,7 @@ def _parsed_turns(chunk: Chunk) -> tuple[Turn, ...]:
         end = marks[index + 1].start() if index + 1 < len(marks) else len(content)
         position = offset + index
         message_id = ids[position] if position < len(ids) else ""
-        turns.append(
-            Turn(role=mark.group(1).lower(), message_id=message_id, text=content[mark.end() : end])
-        )
+        text = content[mark.end() : end]
+        if text:
+            turns.append(Turn(role=mark.group(1).lower(), message_id=message_id, text=text))
     return tuple(turns)
