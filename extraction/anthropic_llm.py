@@ -1,0 +1,87 @@
+"""The real model behind the :class:`~extraction.llm.LLM` protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from extraction.client import ClaudeClient
+from extraction.errors import LLMCallError
+from extraction.llm import LLMRequest, LLMResponse
+
+__all__ = ["AnthropicLLM"]
+
+log = logging.getLogger(__name__)
+
+
+class AnthropicLLM:
+    """Claude through the Anthropic API or AWS Bedrock.
+
+    Timeouts and retries (429, 5xx, 529, timeouts) are the SDK's, configured by
+    :func:`extraction.client.make_client`; usage comes from the response.
+
+    Args:
+        client: the configured client.
+        model: the logical model name (for reports and the result cache).
+    """
+
+    estimates = False
+
+    def __init__(self, client: ClaudeClient, *, model: str) -> None:
+        self._client = client
+        self._model = model
+
+    @property
+    def model(self) -> str:
+        """The logical model name."""
+        return self._model
+
+    @property
+    def description(self) -> str:
+        """Which provider and model id answer."""
+        return f"{self._client.provider}:{self._client.model_id}"
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        """One Messages API call.
+
+        Raises:
+            LLMCallError: the SDK gave up after its retries (its error is the cause).
+        """
+        raw = await self._client.create(request)
+        if raw.stop_reason == "max_tokens":
+            log.warning("output cut at max_tokens=%d; it may not parse", request.max_tokens)
+        return LLMResponse(text=raw.text, usage=raw.usage)
+
+    async def complete_batch(
+        self, requests: Sequence[LLMRequest], *, poll_s: float = 30.0, max_wait_s: float = 86_400
+    ) -> list[LLMResponse | LLMCallError]:
+        """Send ``requests`` as one Message Batch (half price) and wait for the results.
+
+        Returns:
+            One entry per request, in order: its response, or the error that
+            kept it from succeeding.
+
+        Raises:
+            LLMCallError: the batch could not be created, or did not end within
+                ``max_wait_s``.
+        """
+        batch_id = await self._client.submit_batch(
+            [(f"r{index}", request) for index, request in enumerate(requests)]
+        )
+        log.info("message batch %s: %d requests submitted", batch_id, len(requests))
+        waited = 0.0
+        while not await self._client.batch_ended(batch_id):
+            if waited >= max_wait_s:
+                raise LLMCallError(f"message batch {batch_id} did not end within {max_wait_s}s")
+            await asyncio.sleep(poll_s)
+            waited += poll_s
+        results = await self._client.batch_results(batch_id)
+        answers: list[LLMResponse | LLMCallError] = []
+        for index in range(len(requests)):
+            result = results.get(f"r{index}", "missing from the batch results")
+            if isinstance(result, str):
+                answers.append(LLMCallError(result))
+            else:
+                answers.append(LLMResponse(text=result.text, usage=result.usage))
+        return answers

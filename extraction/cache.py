@@ -1,0 +1,210 @@
+"""The result cache: each chunk's facts (or failure) by content, prompt and model.
+
+A chunk whose ``(content_hash, prompt version, model)`` has an ``ok`` entry is
+never sent again, so re-importing an unchanged export makes no LLM call.
+A ``failed`` entry records why, and is retried by the next run.
+
+Facts are stored without chunk or message ids (the same text may appear in
+another conversation): message ids are kept as positions in the chunk's
+``message_ids`` and re-bound on read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from extraction.facts import Fact
+from extraction.items import ExtractionItem
+
+__all__ = [
+    "CacheEntry",
+    "CacheKey",
+    "CachedFact",
+    "FactCache",
+    "MemoryFactCache",
+    "SqliteFactCache",
+    "entry_from_facts",
+    "facts_from_entry",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """What a chunk's result depends on."""
+
+    content_hash: str
+    prompt_version: str
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFact:
+    """A fact without its chunk: message ids as positions in the chunk."""
+
+    category: str
+    key: str | None
+    text: str
+    message_positions: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """The outcome of a chunk: its facts, or why it failed."""
+
+    status: Literal["ok", "failed"]
+    facts: tuple[CachedFact, ...] = ()
+    reason: str | None = None
+
+
+class FactCache(Protocol):
+    """Where chunk results are kept between runs."""
+
+    def get(self, key: CacheKey) -> CacheEntry | None:
+        """The entry of ``key``, if any."""
+        ...
+
+    def put(self, key: CacheKey, entry: CacheEntry) -> None:
+        """Store (or replace) the entry of ``key``."""
+        ...
+
+
+def entry_from_facts(facts: list[Fact], item: ExtractionItem) -> CacheEntry:
+    """The ``ok`` entry for ``item``'s facts."""
+    position = {message_id: index for index, message_id in enumerate(item.message_ids)}
+    return CacheEntry(
+        status="ok",
+        facts=tuple(
+            CachedFact(
+                fact.category,
+                fact.key,
+                fact.text,
+                tuple(position[m] for m in fact.message_ids if m in position),
+            )
+            for fact in facts
+        ),
+    )
+
+
+def facts_from_entry(entry: CacheEntry, item: ExtractionItem) -> list[Fact]:
+    """The facts of an ``ok`` entry, bound to ``item``."""
+    ids = item.message_ids
+    return [
+        Fact(
+            category=cached.category,
+            key=cached.key,
+            text=cached.text,
+            chunk_id=item.chunk_id,
+            conversation_id=item.conversation_id,
+            tier=item.tier,
+            message_ids=tuple(ids[p] for p in cached.message_positions if p < len(ids)),
+            date=item.date,
+        )
+        for cached in entry.facts
+    ]
+
+
+class MemoryFactCache:
+    """A cache in a dict (tests, one-off runs)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[CacheKey, CacheEntry] = {}
+
+    def get(self, key: CacheKey) -> CacheEntry | None:
+        """The entry of ``key``, if any."""
+        return self.entries.get(key)
+
+    def put(self, key: CacheKey, entry: CacheEntry) -> None:
+        """Store the entry of ``key``."""
+        self.entries[key] = entry
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS extraction_fact_cache (
+    content_hash   TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    model          TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    reason         TEXT,
+    facts          TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    PRIMARY KEY (content_hash, prompt_version, model)
+)
+"""
+
+
+class SqliteFactCache:
+    """The cache in its own table of a SQLite file (may be the chunk store's file).
+
+    Args:
+        path: the SQLite file (created if missing), or ``":memory:"``.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._db = sqlite3.connect(str(path))
+        # One small transaction per chunk: WAL with NORMAL sync keeps each commit cheap and
+        # is still crash-safe for the database (a lost last entry is only re-extracted).
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._db:
+            self._db.execute(_SCHEMA)
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteFactCache:
+        """Open ``sqlite:///path`` (the chunk store's URL form)."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            raise ValueError(
+                f"expected a URL of the form sqlite:///path, got {url.split(':', 1)[0]}:..."
+            )
+        return cls(url[len(prefix) :] or ":memory:")
+
+    def get(self, key: CacheKey) -> CacheEntry | None:
+        """The entry of ``key``, if any."""
+        row = self._db.execute(
+            "SELECT status, reason, facts FROM extraction_fact_cache "
+            "WHERE content_hash = ? AND prompt_version = ? AND model = ?",
+            (key.content_hash, key.prompt_version, key.model),
+        ).fetchone()
+        if row is None:
+            return None
+        facts = tuple(
+            CachedFact(f["category"], f["key"], f["text"], tuple(f["messages"]))
+            for f in json.loads(row[2])
+        )
+        return CacheEntry(status=row[0], facts=facts, reason=row[1])
+
+    def put(self, key: CacheKey, entry: CacheEntry) -> None:
+        """Store (or replace) the entry of ``key``."""
+        facts = json.dumps(
+            [
+                {
+                    "category": f.category,
+                    "key": f.key,
+                    "text": f.text,
+                    "messages": list(f.message_positions),
+                }
+                for f in entry.facts
+            ]
+        )
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO extraction_fact_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.content_hash,
+                    key.prompt_version,
+                    key.model,
+                    entry.status,
+                    entry.reason,
+                    facts,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()

@@ -1,0 +1,156 @@
+"""``python -m extraction``: run the full pass, report lever costs, check health."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from extraction.errors import ExtractionError
+from extraction.llm import LLM
+from extraction.settings import ExtractionSettings, load_settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("extraction")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args))
+    except ExtractionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m extraction", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+    run = commands.add_parser("run", help="full pass: chunk, store, extract facts, write memory")
+    run.add_argument("export", type=Path, help="the export file")
+    run.add_argument("--user", required=True, help="the user id")
+    run.add_argument(
+        "--store", required=True, help="chunk store URL (sqlite:///path, postgresql://...)"
+    )
+    run.add_argument(
+        "--cache",
+        help="SQLite file of the result cache (default: the store's file, "
+        "or out/fact_cache.sqlite3)",
+    )
+    run.add_argument("--out", type=Path, default=Path("out/memory"), help="memory documents folder")
+    run.add_argument(
+        "--provider",
+        choices=("anthropic", "bedrock", "offline"),
+        help="overrides EXTRACTION_PROVIDER",
+    )
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(run=_run)
+    costs = commands.add_parser(
+        "costs", help="ledger of each cost lever on an export (offline LLM)"
+    )
+    costs.add_argument("export", type=Path)
+    costs.add_argument("--json", action="store_true")
+    costs.set_defaults(run=_costs)
+    check = commands.add_parser("health", help="import every module, check settings and store")
+    check.add_argument("--store", help="also check the chunk store at this URL")
+    check.set_defaults(run=_health)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from extraction.pipeline import file_memory_sink, run_full_pass
+    from extraction.store import open_chunk_store
+
+    overrides: dict[str, Any] = {"provider": args.provider} if args.provider else {}
+    settings = load_settings(**overrides)
+    log.info("settings: %s", settings.describe())
+    llm = _llm(settings)
+    cache = _cache(args.store, args.cache)
+    store = open_chunk_store(args.store)
+    try:
+        store.migrate()
+        result = run_full_pass(
+            user_id=args.user,
+            fetch_export=lambda: args.export,
+            store=store,
+            llm=llm,
+            cache=cache,
+            save_memory=file_memory_sink(args.out),
+            levers=settings.levers(),
+            concurrency=settings.concurrency,
+            model=settings.model,
+            on_progress=lambda stage, done, total: log.info("%s: %d/%d", stage, done, total),
+        )
+    finally:
+        store.close()
+        cache.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        ledger = result.ledger
+        print(f"status: {result.status}" + (f" ({result.reason})" if result.reason else ""))
+        print(f"llm: {result.llm}")
+        print(
+            f"calls: {ledger.calls}, tokens: {ledger.total_tokens}, cost: ${ledger.cost_usd:.6f}"
+            + (" (estimates)" if ledger.estimated else "")
+        )
+        print(f"memory: {result.memory_location}")
+    return 0 if result.status == "complete" else 1
+
+
+def _llm(settings: ExtractionSettings) -> LLM:
+    if settings.provider == "offline":
+        from extraction.offline import OfflineLLM
+
+        return OfflineLLM()
+    from extraction.anthropic_llm import AnthropicLLM
+    from extraction.client import make_client
+
+    return AnthropicLLM(make_client(settings), model=settings.model)
+
+
+def _cache(store_url: str, cache: str | None) -> Any:
+    from extraction.cache import SqliteFactCache
+
+    if cache:
+        return SqliteFactCache(cache)
+    if store_url.startswith("sqlite:///"):
+        return SqliteFactCache.from_url(store_url)
+    Path("out").mkdir(exist_ok=True)
+    return SqliteFactCache("out/fact_cache.sqlite3")
+
+
+def _costs(args: argparse.Namespace) -> int:
+    from chunking.formats import load_export
+    from extraction.costing import lever_costs
+    from extraction.offline import OfflineLLM
+
+    llm = OfflineLLM()
+    results = lever_costs(load_export(args.export), llm_factory=lambda: llm)
+    if args.json:
+        print(json.dumps({"llm": llm.description, "levers": [r.to_dict() for r in results]}))
+        return 0
+    print(f"llm: {llm.description}")
+    header = ("scenario", "calls", "tokens", "cost_usd", "% naive", "$/M conv tok")
+    print("{:30} {:>6} {:>9} {:>10} {:>8} {:>12}".format(*header))
+    for r in results:
+        print(
+            f"{r.name:30} {r.ledger.calls:6d} {r.ledger.total_tokens:9d} {r.ledger.cost_usd:10.6f} "
+            f"{100 * r.ratio_to_naive:7.1f}% {r.usd_per_million_conversation_tokens:12.4f}"
+        )
+    return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    from extraction.health import health
+
+    report = health(store_url=args.store)
+    print(json.dumps(report, indent=2))
+    return 0 if report["ok"] else 1

@@ -1,0 +1,216 @@
+"""The one place that imports ``anthropic``: the client factory and the raw calls.
+
+:func:`make_client` builds an ``AsyncAnthropic`` (direct API) or an
+``AsyncAnthropicBedrock`` from the settings, with the SDK's retries (429,
+5xx, 529, timeouts and connection errors) and timeouts configured. An
+``http_client`` (an ``httpx2.AsyncClient``) may be injected, e.g. one over
+``httpx2.MockTransport`` in tests. The SDK is imported when a client is made,
+never at import of this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from extraction.errors import LLMCallError
+from extraction.llm import LLMRequest, Usage
+from extraction.models import provider_model_id
+from extraction.settings import ExtractionSettings, mask_secret
+
+if TYPE_CHECKING:
+    import httpx2
+
+__all__ = ["ClaudeClient", "RawCompletion", "completion_from", "make_client", "usage_from"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RawCompletion:
+    """The text of a completion, its usage and why it stopped."""
+
+    text: str
+    usage: Usage
+    stop_reason: str | None
+
+
+class ClaudeClient:
+    """A configured SDK client and the model id it sends.
+
+    Args:
+        sdk: an ``AsyncAnthropic`` or ``AsyncAnthropicBedrock``.
+        model_id: the provider's model id.
+        provider: ``"anthropic"`` or ``"bedrock"``.
+        timeout_s: the per-call timeout (each attempt).
+    """
+
+    __slots__ = ("model_id", "provider", "sdk", "timeout_s")
+
+    def __init__(self, sdk: Any, *, model_id: str, provider: str, timeout_s: float) -> None:
+        self.sdk = sdk
+        self.model_id = model_id
+        self.provider = provider
+        self.timeout_s = timeout_s
+
+    def __repr__(self) -> str:
+        return f"ClaudeClient(provider={self.provider!r}, model_id={self.model_id!r})"
+
+    async def create(self, request: LLMRequest) -> RawCompletion:
+        """Send one Messages API call (the SDK retries what is retryable).
+
+        Raises:
+            LLMCallError: the SDK gave up; its error is the ``__cause__``.
+        """
+        import anthropic
+
+        try:
+            message = await self.sdk.messages.create(
+                **message_params(request, self.model_id), timeout=self.timeout_s
+            )
+        except anthropic.APIError as error:
+            raise LLMCallError(_describe(error)) from error
+        except ValueError as error:  # a body that is not JSON
+            raise LLMCallError(f"malformed response body: {type(error).__name__}") from error
+        return completion_from(message)
+
+    async def submit_batch(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
+        """Create a Message Batch of ``(custom_id, request)``; returns the batch id."""
+        import anthropic
+
+        if self.provider != "anthropic":
+            raise LLMCallError("the Message Batches API is only used on the direct API")
+        try:
+            batch = await self.sdk.messages.batches.create(
+                requests=[
+                    {"custom_id": custom_id, "params": message_params(request, self.model_id)}
+                    for custom_id, request in requests
+                ]
+            )
+        except anthropic.APIError as error:
+            raise LLMCallError(_describe(error)) from error
+        return str(batch.id)
+
+    async def batch_ended(self, batch_id: str) -> bool:
+        """Whether the batch's processing has ended."""
+        batch = await self.sdk.messages.batches.retrieve(batch_id)
+        return bool(batch.processing_status == "ended")
+
+    async def batch_results(self, batch_id: str) -> dict[str, RawCompletion | str]:
+        """Each request's completion, or the reason it did not succeed, by custom id."""
+        results: dict[str, RawCompletion | str] = {}
+        async for item in await self.sdk.messages.batches.results(batch_id):
+            result = item.result
+            if result.type == "succeeded":
+                try:
+                    results[item.custom_id] = completion_from(result.message)
+                except LLMCallError as error:
+                    results[item.custom_id] = str(error)
+            else:
+                results[item.custom_id] = f"batch request {result.type}"
+        return results
+
+    async def close(self) -> None:
+        """Close the SDK client and its connections."""
+        await self.sdk.close()
+
+
+def message_params(request: LLMRequest, model_id: str) -> dict[str, Any]:
+    """The Messages API parameters of ``request`` (system cached when asked)."""
+    system: dict[str, Any] = {"type": "text", "text": request.system}
+    if request.cache_system:
+        system["cache_control"] = {"type": "ephemeral"}
+    return {
+        "model": model_id,
+        "max_tokens": request.max_tokens,
+        "system": [system],
+        "messages": [{"role": m.role, "content": m.text} for m in request.messages],
+    }
+
+
+def completion_from(message: Any) -> RawCompletion:
+    """Text, usage and stop reason of an SDK ``Message``.
+
+    Raises:
+        LLMCallError: the message lacks its content list or its usage (a malformed body).
+    """
+    content = getattr(message, "content", None)
+    usage = getattr(message, "usage", None)
+    if not isinstance(content, list) or usage is None:
+        raise LLMCallError("malformed response body: no content list or no usage")
+    text = "".join(
+        str(getattr(block, "text", "")) for block in content if getattr(block, "type", "") == "text"
+    )
+    return RawCompletion(
+        text=text, usage=usage_from(usage), stop_reason=getattr(message, "stop_reason", None)
+    )
+
+
+def usage_from(usage: Any) -> Usage:
+    """Our :class:`Usage` from the SDK's ``usage`` (missing cache fields count 0)."""
+    return Usage(
+        input_tokens=int(getattr(usage, "input_tokens", None) or 0),
+        output_tokens=int(getattr(usage, "output_tokens", None) or 0),
+        cache_write_tokens=int(getattr(usage, "cache_creation_input_tokens", None) or 0),
+        cache_read_tokens=int(getattr(usage, "cache_read_input_tokens", None) or 0),
+    )
+
+
+def make_client(
+    settings: ExtractionSettings, *, http_client: httpx2.AsyncClient | None = None
+) -> ClaudeClient:
+    """The SDK client the settings ask for.
+
+    Args:
+        settings: provider, model, credentials, timeouts and retries.
+        http_client: an ``httpx2.AsyncClient`` to send requests through.
+
+    Raises:
+        SettingsError: the provider's credentials are missing.
+    """
+    import anthropic
+
+    settings.require_credentials()
+    spec = settings.model_spec()
+    timeout = anthropic.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
+    common: dict[str, Any] = {
+        "timeout": timeout,
+        "max_retries": settings.max_retries,
+        "http_client": http_client,
+    }
+    sdk: Any
+    if settings.provider == "bedrock":
+        sdk = anthropic.AsyncAnthropicBedrock(
+            aws_region=settings.aws_region, **_aws(settings), **common
+        )
+        model_id = provider_model_id(spec, "bedrock", region_prefix=settings.bedrock_region_prefix)
+        log.info("Bedrock client: region %s, model %s", settings.aws_region, model_id)
+    elif settings.provider == "anthropic" and settings.anthropic_api_key is not None:
+        key = settings.anthropic_api_key
+        sdk = anthropic.AsyncAnthropic(api_key=key.get_secret_value(), **common)
+        model_id = provider_model_id(spec, "anthropic")
+        log.info("Anthropic client: key %s, model %s", mask_secret(key), model_id)
+    else:
+        raise LLMCallError(f"provider {settings.provider!r} has no SDK client")
+    return ClaudeClient(
+        sdk, model_id=model_id, provider=settings.provider, timeout_s=settings.timeout_s
+    )
+
+
+def _aws(settings: ExtractionSettings) -> dict[str, Any]:
+    explicit = {
+        "aws_access_key": settings.aws_access_key_id,
+        "aws_secret_key": settings.aws_secret_access_key,
+        "aws_session_token": settings.aws_session_token,
+    }
+    return {name: value.get_secret_value() for name, value in explicit.items() if value}
+
+
+def _describe(error: Exception) -> str:
+    status = getattr(error, "status_code", None)
+    kind = type(error).__name__
+    detail = str(error).replace("\n", " ")[:200]
+    where = f" (HTTP {status})" if status is not None else ""
+    return f"{kind}{where}: {detail}"

@@ -1,0 +1,130 @@
+"""What extraction costs under each lever, measured by the ledger on given conversations.
+
+:func:`lever_costs` runs extraction (with a fresh cache each time) under the
+naive design and under each lever, and returns one ledger per scenario; the
+eval harness reports them. With the offline LLM the figures are cl100k
+estimates of the same prompts the model would get; output tokens are those
+of the stand-in's answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from chunking.chunker import chunk_conversations
+from chunking.model import Conversation
+from chunking.render import render
+from chunking.tiers import ChunkTier
+from chunking.tokens import get_tokenizer
+from extraction.cache import MemoryFactCache
+from extraction.extract import extract_facts
+from extraction.items import ExtractionItem, item_from_chunk
+from extraction.ledger import Ledger, LedgerSummary
+from extraction.levers import DEFAULT_LEVERS, NAIVE, Levers
+from extraction.llm import LLM
+from extraction.models import DEFAULT_MODEL, get_model
+from extraction.prompts import SYSTEM_PROMPT
+
+__all__ = ["LeverCost", "lever_costs", "scenarios"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeverCost:
+    """One scenario's ledger, relative to the naive design."""
+
+    name: str
+    levers: Levers
+    ledger: LedgerSummary
+    ratio_to_naive: float
+    usd_per_million_conversation_tokens: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "ledger": self.ledger.to_dict(),
+            "ratio_to_naive": round(self.ratio_to_naive, 4),
+            "usd_per_million_conversation_tokens": round(
+                self.usd_per_million_conversation_tokens, 4
+            ),
+        }
+
+
+def scenarios() -> dict[str, Levers]:
+    """The naive design, each lever alone on top of it, and the default levers."""
+    return {
+        "naive": NAIVE,
+        "one_tier_medium": NAIVE.with_(tiers=(ChunkTier.MEDIUM,)),
+        "trim_assistant": NAIVE.with_(assistant_chars=DEFAULT_LEVERS.assistant_chars),
+        "several_chunks_per_call": NAIVE.with_(
+            chunks_per_call=DEFAULT_LEVERS.chunks_per_call,
+            call_token_budget=DEFAULT_LEVERS.call_token_budget,
+        ),
+        "prompt_caching": NAIVE.with_(prompt_caching=True),
+        "batches_api": NAIVE.with_(batch=True),
+        "default_levers": DEFAULT_LEVERS,
+        "default_levers_with_batches": DEFAULT_LEVERS.with_(batch=True),
+    }
+
+
+def lever_costs(
+    conversations: Iterable[Conversation],
+    *,
+    llm_factory: Callable[[], LLM],
+    model: str = DEFAULT_MODEL,
+    levers: dict[str, Levers] | None = None,
+) -> list[LeverCost]:
+    """The ledger of a first import under each scenario (a new LLM and cache each).
+
+    Args:
+        conversations: the export's conversations.
+        llm_factory: makes the LLM for a scenario (e.g. ``OfflineLLM``).
+        model: whose prices and caching minimum apply.
+        levers: scenarios by name (default :func:`scenarios`); must include ``naive``.
+    """
+    items, conversation_tokens = _items(conversations)
+    spec = get_model(model)
+    prefix = get_tokenizer().count(SYSTEM_PROMPT)
+    ledgers: dict[str, tuple[Levers, LedgerSummary]] = {}
+    for name, chosen in (levers or scenarios()).items():
+        ledger = Ledger(spec.prices)
+        asyncio.run(
+            extract_facts(
+                items,
+                llm=llm_factory(),
+                cache=MemoryFactCache(),
+                ledger=ledger,
+                levers=chosen,
+                system_prompt_tokens=prefix,
+                min_cache_prefix_tokens=spec.min_cache_prefix_tokens,
+            )
+        )
+        ledgers[name] = (chosen, ledger.summary())
+    naive = ledgers["naive"][1].cost_usd
+    return [
+        LeverCost(
+            name=name,
+            levers=chosen,
+            ledger=summary,
+            ratio_to_naive=summary.cost_usd / naive if naive else 0.0,
+            usd_per_million_conversation_tokens=(
+                summary.cost_usd / conversation_tokens * 1e6 if conversation_tokens else 0.0
+            ),
+        )
+        for name, (chosen, summary) in ledgers.items()
+    ]
+
+
+def _items(conversations: Iterable[Conversation]) -> tuple[list[ExtractionItem], int]:
+    items: list[ExtractionItem] = []
+    tokens = 0
+    for conversation in conversations:
+        rendered = render(conversation)
+        for chunk in chunk_conversations([conversation]):
+            if chunk.chunk_tier is ChunkTier.LARGE:
+                tokens += chunk.token_count
+            items.append(item_from_chunk(chunk, rendered))
+    return items, tokens

@@ -1,0 +1,240 @@
+"""Fact extraction over chunks: cached, bounded in concurrency, failures recorded.
+
+Guarantees of :func:`extract_facts`:
+
+- never more than ``concurrency`` LLM calls in flight, whatever the number of chunks;
+- a chunk with an ``ok`` cache entry makes no call (an unchanged re-import costs 0 tokens);
+- an answer that does not parse is asked again once; a chunk that still fails is
+  recorded (in the result and the cache) with the reason, and the run goes on;
+- every call's usage goes to the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from extraction.cache import CacheEntry, CacheKey, FactCache, entry_from_facts, facts_from_entry
+from extraction.errors import LLMCallError, LLMOutputError
+from extraction.facts import Fact, bind_facts, parse_output
+from extraction.items import ExtractionItem
+from extraction.ledger import Ledger
+from extraction.levers import Levers
+from extraction.llm import LLM, LLMRequest, LLMResponse
+from extraction.prompts import PROMPT_VERSION, build_request, reask_request
+
+__all__ = ["BatchLLM", "ExtractionResult", "Failure", "extract_facts", "group_items"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@runtime_checkable
+class BatchLLM(Protocol):
+    """An LLM that can also send many requests as one asynchronous batch."""
+
+    async def complete_batch(
+        self, requests: Sequence[LLMRequest]
+    ) -> list[LLMResponse | LLMCallError]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A chunk whose extraction failed, and why."""
+
+    chunk_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtractionResult:
+    """Facts of every chunk that succeeded, the failures, and the counts."""
+
+    facts: tuple[Fact, ...]
+    failures: tuple[Failure, ...]
+    chunks: int
+    cached_chunks: int
+    calls: int
+
+
+@dataclass(slots=True)
+class _Run:
+    llm: LLM
+    cache: FactCache
+    levers: Levers
+    ledger: Ledger
+    cache_system: bool
+    total: int
+    on_progress: Progress | None
+    semaphore: asyncio.Semaphore
+    facts: list[Fact] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    done: int = 0
+
+    def key(self, item: ExtractionItem) -> CacheKey:
+        return CacheKey(item.content_hash, PROMPT_VERSION, self.llm.model)
+
+    def finish(self, group: Sequence[ExtractionItem], bound: dict[str, list[Fact]] | str) -> None:
+        for item in group:
+            if isinstance(bound, str):
+                self.failures.append(Failure(item.chunk_id, bound))
+                self.cache.put(self.key(item), CacheEntry(status="failed", reason=bound))
+            else:
+                facts = bound.get(item.chunk_id, [])
+                self.facts.extend(facts)
+                self.cache.put(self.key(item), entry_from_facts(facts, item))
+        self.done += len(group)
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
+
+
+async def extract_facts(
+    items: Iterable[ExtractionItem],
+    *,
+    llm: LLM,
+    cache: FactCache,
+    ledger: Ledger,
+    levers: Levers,
+    concurrency: int = 3,
+    system_prompt_tokens: int = 0,
+    min_cache_prefix_tokens: int = 4096,
+    on_progress: Progress | None = None,
+) -> ExtractionResult:
+    """Extract the facts of ``items`` whose tier is one of ``levers.tiers``.
+
+    Args:
+        items: the chunks (any order; grouped into calls in the given order).
+        llm: who answers.
+        cache: results of earlier runs; updated with this run's.
+        ledger: receives every call's usage.
+        levers: tiers, trimming, chunks per call, caching and batching.
+        concurrency: the most calls in flight.
+        system_prompt_tokens: size of the shared prefix (decides prompt caching).
+        min_cache_prefix_tokens: the model's minimum cacheable prefix.
+        on_progress: called with ``(chunks done, chunks total)``.
+
+    Returns:
+        The facts, the failures and the counts; never raises for a failed chunk.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+    wanted = [item for item in items if item.tier in levers.tiers]
+    cache_system = levers.prompt_caching and system_prompt_tokens >= min_cache_prefix_tokens
+    run = _Run(
+        llm,
+        cache,
+        levers,
+        ledger,
+        cache_system,
+        len(wanted),
+        on_progress,
+        asyncio.Semaphore(concurrency),
+    )
+    pending: list[ExtractionItem] = []
+    for item in wanted:
+        entry = cache.get(run.key(item))
+        if entry is not None and entry.status == "ok":
+            run.facts.extend(facts_from_entry(entry, item))
+            run.done += 1
+        else:
+            pending.append(item)
+    cached = len(wanted) - len(pending)
+    ledger.cached_chunks += cached
+    calls_before = ledger.calls
+    groups = group_items(pending, levers)
+    log.info(
+        "extraction: %d chunks, %d cached, %d calls to make (%s)",
+        len(wanted),
+        cached,
+        len(groups),
+        llm.description,
+    )
+    if levers.batch and isinstance(llm, BatchLLM) and groups:
+        await _run_batch(run, llm, groups)
+    else:
+        queue = deque(groups)
+        workers = [_worker(run, queue) for _ in range(min(concurrency, len(groups)))]
+        await asyncio.gather(*workers)
+    return ExtractionResult(
+        facts=tuple(run.facts),
+        failures=tuple(run.failures),
+        chunks=len(wanted),
+        cached_chunks=cached,
+        calls=ledger.calls - calls_before,
+    )
+
+
+def group_items(items: Sequence[ExtractionItem], levers: Levers) -> list[list[ExtractionItem]]:
+    """Consecutive items, at most ``chunks_per_call`` and ``call_token_budget`` tokens a call."""
+    groups: list[list[ExtractionItem]] = []
+    tokens = 0
+    for item in items:
+        if (
+            not groups
+            or len(groups[-1]) >= levers.chunks_per_call
+            or tokens + item.token_count > levers.call_token_budget
+        ):
+            groups.append([])
+            tokens = 0
+        groups[-1].append(item)
+        tokens += item.token_count
+    return groups
+
+
+async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
+    while queue:
+        group = queue.popleft()
+        request = _request(run, group)
+        try:
+            response = await _call(run, request)
+            bound = await _parse_or_reask(run, request, response, group)
+        except (LLMCallError, LLMOutputError) as error:
+            log.warning("extraction of %d chunks failed: %s", len(group), error)
+            run.finish(group, f"{type(error).__name__}: {error}")
+        else:
+            run.finish(group, bound)
+
+
+async def _run_batch(run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]]) -> None:
+    requests = [_request(run, group) for group in groups]
+    answers = await llm.complete_batch(requests)
+    for group, request, answer in zip(groups, requests, answers, strict=True):
+        if isinstance(answer, LLMCallError):
+            run.finish(group, f"LLMCallError: {answer}")
+            continue
+        run.ledger.record(answer.usage, batch=True)
+        try:
+            bound = await _parse_or_reask(run, request, answer, group)
+        except (LLMCallError, LLMOutputError) as error:
+            run.finish(group, f"{type(error).__name__}: {error}")
+        else:
+            run.finish(group, bound)
+
+
+def _request(run: _Run, group: Sequence[ExtractionItem]) -> LLMRequest:
+    return build_request(
+        group, assistant_chars=run.levers.assistant_chars, cache_system=run.cache_system
+    )
+
+
+async def _call(run: _Run, request: LLMRequest) -> LLMResponse:
+    async with run.semaphore:
+        response = await run.llm.complete(request)
+    run.ledger.record(response.usage)
+    return response
+
+
+async def _parse_or_reask(
+    run: _Run, request: LLMRequest, response: LLMResponse, group: Sequence[ExtractionItem]
+) -> dict[str, list[Fact]]:
+    try:
+        return bind_facts(parse_output(response.text), group)
+    except LLMOutputError as error:
+        log.info("unusable answer (%s); asking once more", error)
+        again = await _call(run, reask_request(request, response.text, str(error)))
+        return bind_facts(parse_output(again.text), group)

@@ -1,0 +1,75 @@
+"""``python -m extraction``: run with --json, costs, health."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import extraction.store
+from extraction.cli import main
+from tests.extraction.conftest import SAMPLE_EXPORT
+from tests.extraction.fakes import FakeChunkStore
+
+
+def test_run_json_reports_status_ledger_and_memory_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = FakeChunkStore()
+    monkeypatch.setattr(extraction.store, "open_chunk_store", lambda url: store)
+    cache = tmp_path / "cache.sqlite3"
+    argv = [
+        "run",
+        str(SAMPLE_EXPORT),
+        "--user",
+        "u1",
+        "--store",
+        "postgresql://example/db",
+        "--cache",
+        str(cache),
+        "--out",
+        str(tmp_path / "mem"),
+        "--provider",
+        "offline",
+        "--json",
+    ]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "complete"
+    assert set(report["ledger"]) >= {"calls", "tokens", "cost_usd", "estimated"}
+    assert report["ledger"]["estimated"] is True
+    assert report["ledger"]["calls"] == 1
+    assert Path(report["memory_path"]).read_text(encoding="utf-8").startswith("# Memory profile")
+    assert store.migrated
+    assert store.closed
+    assert main(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["ledger"]["calls"] == 0
+    assert again["ledger"]["tokens"]["total"] == 0
+
+
+def test_run_without_a_key_fails_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = [
+        "run",
+        str(SAMPLE_EXPORT),
+        "--user",
+        "u",
+        "--store",
+        "sqlite:///x",
+        "--cache",
+        str(tmp_path / "c"),
+    ]
+    assert main(argv) == 2
+    assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
+
+
+def test_costs_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["costs", str(SAMPLE_EXPORT), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    names = [row["name"] for row in report["levers"]]
+    assert names[0] == "naive"
+    assert "default_levers" in names
+    assert "stand-in" in report["llm"]

@@ -1,0 +1,246 @@
+"""The real SDK over a mock transport: retries, timeouts, malformed bodies, usage, Bedrock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+import httpx2
+import pytest
+
+from extraction.anthropic_llm import AnthropicLLM
+from extraction.client import ClaudeClient, make_client
+from extraction.errors import LLMCallError, SettingsError
+from extraction.llm import LLMMessage, LLMRequest
+from extraction.settings import load_settings
+
+KEY = "sk-ant-test-0123456789abcdefWXYZ"
+REQUEST = LLMRequest(system="instructions", messages=(LLMMessage("user", "hello"),))
+
+
+def message_body(text: str = '{"facts": []}', **usage: int) -> dict[str, Any]:
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-haiku-4-5-20251001",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 120, "output_tokens": 30, **usage},
+    }
+
+
+class Recorder:
+    """A MockTransport handler answering from a script of responses (or exceptions)."""
+
+    def __init__(self, *script: httpx2.Response | Exception) -> None:
+        self.script = list(script)
+        self.requests: list[httpx2.Request] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        step = self.script[min(len(self.requests), len(self.script)) - 1]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def error(status: int) -> httpx2.Response:
+    body = {"type": "error", "error": {"type": "api_error", "message": f"status {status}"}}
+    return httpx2.Response(status, json=body, headers={"retry-after-ms": "1"})
+
+
+def client(handler: Callable[[httpx2.Request], httpx2.Response], **settings: Any) -> ClaudeClient:
+    options: dict[str, Any] = {"provider": "anthropic", "anthropic_api_key": KEY, **settings}
+    transport = httpx2.MockTransport(handler)
+    return make_client(
+        load_settings(**options), http_client=httpx2.AsyncClient(transport=transport)
+    )
+
+
+@pytest.mark.parametrize("status", [429, 500, 529])
+def test_retryable_statuses_are_retried_then_succeed(status: int) -> None:
+    handler = Recorder(error(status), error(status), httpx2.Response(200, json=message_body()))
+    result = asyncio.run(client(handler, max_retries=3).create(REQUEST))
+    assert len(handler.requests) == 3
+    assert result.text == '{"facts": []}'
+
+
+@pytest.mark.parametrize("status", [429, 529])
+def test_retries_are_bounded_by_max_retries(status: int) -> None:
+    handler = Recorder(error(status))
+    with pytest.raises(LLMCallError, match=str(status)) as caught:
+        asyncio.run(client(handler, max_retries=2).create(REQUEST))
+    assert len(handler.requests) == 3  # the first attempt and two retries
+    assert isinstance(caught.value.__cause__, anthropic.APIStatusError)
+
+
+def test_400_is_not_retried() -> None:
+    handler = Recorder(error(400), httpx2.Response(200, json=message_body()))
+    with pytest.raises(LLMCallError) as caught:
+        asyncio.run(client(handler, max_retries=3).create(REQUEST))
+    assert len(handler.requests) == 1
+    assert isinstance(caught.value.__cause__, anthropic.BadRequestError)
+
+
+def test_timeouts_are_retried_and_then_reported() -> None:
+    handler = Recorder(httpx2.ReadTimeout("slow"), httpx2.Response(200, json=message_body()))
+    assert asyncio.run(client(handler, max_retries=1).create(REQUEST)).text
+    assert len(handler.requests) == 2
+
+    always = Recorder(httpx2.ReadTimeout("slow"))
+    with pytest.raises(LLMCallError) as caught:
+        asyncio.run(client(always, max_retries=1).create(REQUEST))
+    assert len(always.requests) == 2
+    assert isinstance(caught.value.__cause__, anthropic.APITimeoutError)
+
+
+def test_the_per_call_timeout_is_sent_with_each_request() -> None:
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    asyncio.run(client(handler, timeout_s=7.5).create(REQUEST))
+    assert handler.requests[0].extensions["timeout"]["read"] == 7.5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json at all", b"{}", b'{"content": "a string", "usage": {}}'],
+    ids=["not-json", "empty-object", "wrong-shape"],
+)
+def test_malformed_bodies_become_call_errors(body: bytes) -> None:
+    handler = Recorder(
+        httpx2.Response(200, content=body, headers={"content-type": "application/json"})
+    )
+    with pytest.raises(LLMCallError, match="malformed"):
+        asyncio.run(client(handler, max_retries=0).create(REQUEST))
+
+
+def test_usage_is_parsed_with_cache_fields() -> None:
+    body = message_body(cache_creation_input_tokens=4100, cache_read_input_tokens=250)
+    handler = Recorder(httpx2.Response(200, json=body))
+    usage = asyncio.run(client(handler).create(REQUEST)).usage
+    assert (usage.input_tokens, usage.output_tokens) == (120, 30)
+    assert (usage.cache_write_tokens, usage.cache_read_tokens) == (4100, 250)
+    assert not usage.estimated
+
+
+def test_missing_cache_fields_count_zero_and_request_carries_model_and_cache_control() -> None:
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    llm = AnthropicLLM(client(handler), model="claude-haiku-4-5")
+    request = LLMRequest(system="x", messages=(LLMMessage("user", "hi"),), cache_system=True)
+    response = asyncio.run(llm.complete(request))
+    assert response.usage.cache_write_tokens == response.usage.cache_read_tokens == 0
+    sent = json.loads(handler.requests[0].content)
+    assert sent["model"] == "claude-haiku-4-5-20251001"
+    assert sent["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert handler.requests[0].url.path == "/v1/messages"
+    assert llm.description == "anthropic:claude-haiku-4-5-20251001"
+
+
+def test_no_cache_control_unless_asked() -> None:
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    asyncio.run(client(handler).create(REQUEST))
+    assert "cache_control" not in json.loads(handler.requests[0].content)["system"][0]
+
+
+BEDROCK = {
+    "provider": "bedrock",
+    "aws_region": "eu-west-1",
+    "aws_access_key_id": "AKIAFAKEFAKEFAKE",
+    "aws_secret_access_key": "fake-secret-access-key-0000",
+}
+
+
+@pytest.mark.parametrize(
+    ("prefix", "model_id"),
+    [
+        (None, "anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("eu", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("global", "global.anthropic.claude-haiku-4-5-20251001-v1:0"),
+    ],
+)
+def test_bedrock_client_uses_the_bedrock_model_id_and_region(
+    prefix: str | None, model_id: str
+) -> None:
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    made = client(handler, **BEDROCK, bedrock_region_prefix=prefix)
+    assert isinstance(made.sdk, anthropic.AsyncAnthropicBedrock)
+    assert made.model_id == model_id
+    assert asyncio.run(made.create(REQUEST)).usage.input_tokens == 120
+    sent = handler.requests[0]
+    assert sent.url.host == "bedrock-runtime.eu-west-1.amazonaws.com"
+    assert sent.url.path == f"/model/{model_id}/invoke"
+    assert sent.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE/")
+
+
+def test_bedrock_retries_429() -> None:
+    handler = Recorder(error(429), httpx2.Response(200, json=message_body()))
+    asyncio.run(client(handler, **BEDROCK, max_retries=2).create(REQUEST))
+    assert len(handler.requests) == 2
+
+
+def test_direct_client_is_asyncanthropic_with_settings_applied() -> None:
+    made = client(Recorder(httpx2.Response(200, json=message_body())), max_retries=5)
+    assert isinstance(made.sdk, anthropic.AsyncAnthropic)
+    assert made.sdk.max_retries == 5
+    assert KEY not in repr(made)
+
+
+def test_missing_credentials_name_the_variable() -> None:
+    with pytest.raises(SettingsError, match="ANTHROPIC_API_KEY"):
+        make_client(load_settings(provider="anthropic"))
+    with pytest.raises(SettingsError, match="AWS_REGION"):
+        make_client(load_settings(provider="bedrock"))
+
+
+def test_message_batches_round_trip_over_the_mock_transport() -> None:
+    batch = {
+        "id": "msgbatch_1",
+        "type": "message_batch",
+        "processing_status": "ended",
+        "request_counts": {
+            "processing": 0,
+            "succeeded": 1,
+            "errored": 1,
+            "canceled": 0,
+            "expired": 0,
+        },
+        "created_at": "2026-01-01T00:00:00Z",
+        "expires_at": "2026-01-02T00:00:00Z",
+        "ended_at": "2026-01-01T01:00:00Z",
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_1/results",
+    }
+    results = "\n".join(
+        json.dumps(line)
+        for line in (
+            {
+                "custom_id": "r1",
+                "result": {
+                    "type": "errored",
+                    "error": {"type": "error", "error": {"type": "api_error", "message": "x"}},
+                },
+            },
+            {"custom_id": "r0", "result": {"type": "succeeded", "message": message_body("done")}},
+        )
+    )
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.endswith("/results"):
+            return httpx2.Response(
+                200, content=results.encode(), headers={"content-type": "application/x-jsonl"}
+            )
+        return httpx2.Response(200, json=batch)
+
+    llm = AnthropicLLM(client(handler), model="claude-haiku-4-5")
+    answers = asyncio.run(llm.complete_batch([REQUEST, REQUEST], poll_s=0))
+    assert seen[0] == "POST /v1/messages/batches"
+    assert not isinstance(answers[0], LLMCallError)
+    assert answers[0].text == "done"
+    assert isinstance(answers[1], LLMCallError)

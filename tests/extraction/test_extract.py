@@ -1,0 +1,168 @@
+"""Extraction: bounded concurrency, the cache, re-asks and failures."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chunking.tiers import ChunkTier
+from extraction.cache import MemoryFactCache
+from extraction.extract import extract_facts, group_items
+from extraction.ledger import Ledger
+from extraction.levers import DEFAULT_LEVERS, NAIVE, Levers
+from extraction.models import MODELS
+from extraction.offline import OfflineLLM
+from tests.extraction.fakes import FlakyLLM, InstrumentedLLM, ScriptedLLM
+from tests.extraction.helpers import fake_items, sample_items
+
+PRICES = MODELS["claude-haiku-4-5"].prices
+ONE_PER_CALL = DEFAULT_LEVERS.with_(chunks_per_call=1)
+
+
+def run(
+    items: Any, llm: Any, cache: Any = None, levers: Levers = ONE_PER_CALL, **options: Any
+) -> Any:
+    ledger = Ledger(PRICES)
+    result = asyncio.run(
+        extract_facts(
+            items,
+            llm=llm,
+            cache=cache if cache is not None else MemoryFactCache(),
+            ledger=ledger,
+            levers=levers,
+            **options,
+        )
+    )
+    return result, ledger
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7])
+def test_calls_in_flight_never_exceed_the_limit_with_1000_chunks(limit: int) -> None:
+    llm = InstrumentedLLM()
+    result, ledger = run(fake_items(1000), llm, concurrency=limit)
+    assert llm.calls == 1000 == ledger.calls
+    assert llm.max_in_flight == limit  # reached, never exceeded
+    assert result.chunks == 1000
+    assert not result.failures
+
+
+def test_an_unchanged_rerun_makes_zero_calls() -> None:
+    cache = MemoryFactCache()
+    llm = OfflineLLM()
+    first, first_ledger = run(sample_items(), llm, cache, DEFAULT_LEVERS)
+    again, ledger = run(sample_items(), llm, cache, DEFAULT_LEVERS)
+    assert first_ledger.calls > 0
+    assert first.facts
+    assert ledger.calls == 0
+    assert ledger.summary().total_tokens == 0
+    assert ledger.cached_chunks == again.chunks == first.chunks
+    assert sorted(f.text for f in again.facts) == sorted(f.text for f in first.facts)
+    assert {f.message_ids for f in again.facts} == {f.message_ids for f in first.facts}
+
+
+def test_the_cache_key_includes_prompt_version_and_model() -> None:
+    cache = MemoryFactCache()
+    run(fake_items(3), InstrumentedLLM(), cache)
+    keys = set(cache.entries)
+    assert {k.model for k in keys} == {"test-double"}
+    other = OfflineLLM()
+    _, ledger = run(fake_items(3), other, cache)
+    assert ledger.calls == 3  # another model's results are not reused
+
+
+def test_unparseable_output_is_asked_again_once() -> None:
+    good = (
+        '{"facts": [{"chunk": "c1", "category": "pets", "text": "Has a cat", "messages": ["m1"]}]}'
+    )
+    llm = ScriptedLLM("Sure! Here are the facts: none", good)
+    result, ledger = run(fake_items(1), llm)
+    assert ledger.calls == 2
+    assert not result.failures
+    assert [f.text for f in result.facts] == ["Has a cat"]
+    assert result.facts[0].message_ids == ("m-0",)
+    assert [m.role for m in llm.requests[1].messages] == ["user", "assistant", "user"]
+
+
+def test_output_that_fails_twice_is_recorded_with_the_reason_and_retried_later() -> None:
+    cache = MemoryFactCache()
+    llm = ScriptedLLM("nope", '{"facts": [{"category": "unknown-category", "text": "x"}]}')
+    result, ledger = run(fake_items(2), llm, cache)
+    assert ledger.calls == 4  # two chunks, each asked twice
+    assert len(result.failures) == 2
+    assert "LLMOutputError" in result.failures[0].reason
+    assert {e.status for e in cache.entries.values()} == {"failed"}
+    retry = ScriptedLLM('{"facts": []}')
+    again, ledger = run(fake_items(2), retry, cache)
+    assert not again.failures
+    assert ledger.calls == 2
+    assert {e.status for e in cache.entries.values()} == {"ok"}
+
+
+def test_a_later_run_retries_only_the_failed_chunks() -> None:
+    cache = MemoryFactCache()
+    items = fake_items(200)
+    flaky = FlakyLLM(fail_share=0.1)
+    first, _ = run(items, flaky, cache)
+    assert 5 < len(first.failures) < 40
+    assert all("429" in f.reason for f in first.failures)
+    flaky.failing = False
+    calls_before = flaky.calls
+    second, ledger = run(items, flaky, cache)
+    assert flaky.calls - calls_before == len(first.failures) == ledger.calls
+    assert not second.failures
+    assert len(second.facts) == 200
+
+
+def test_several_chunks_per_call_split_facts_back_to_their_chunks() -> None:
+    result, ledger = run(fake_items(20), OfflineLLM(), levers=DEFAULT_LEVERS)
+    assert ledger.calls == 3  # 8 + 8 + 4
+    by_chunk = {f.chunk_id: f for f in result.facts}
+    assert len(by_chunk) == 20
+    assert by_chunk["chunk-13"].text == "Has a cat named Cat13"
+    assert by_chunk["chunk-13"].message_ids == ("m-13",)
+
+
+def test_only_the_chosen_tiers_are_extracted() -> None:
+    _, medium = run(sample_items(), OfflineLLM(), levers=DEFAULT_LEVERS.with_(chunks_per_call=1))
+    _, every = run(sample_items(), OfflineLLM(), levers=NAIVE)
+    assert medium.calls == len(sample_items((ChunkTier.MEDIUM,)))
+    assert every.calls == len(sample_items())
+
+
+def test_prompt_caching_switches_on_only_at_the_minimum_prefix() -> None:
+    llm = ScriptedLLM('{"facts": []}')
+    run(fake_items(1), llm, system_prompt_tokens=4095, min_cache_prefix_tokens=4096)
+    run(fake_items(1), llm, system_prompt_tokens=4096, min_cache_prefix_tokens=4096)
+    assert [r.cache_system for r in llm.requests] == [False, True]
+
+
+def test_batch_lever_uses_the_batch_path_at_half_price() -> None:
+    _, normal = run(sample_items(), OfflineLLM(), levers=DEFAULT_LEVERS)
+    _, batched = run(sample_items(), OfflineLLM(), levers=DEFAULT_LEVERS.with_(batch=True))
+    assert batched.summary().total_tokens == normal.summary().total_tokens
+    assert batched.cost_usd == pytest.approx(normal.cost_usd / 2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    tokens=st.lists(st.integers(1, 900), max_size=40),
+    per_call=st.integers(1, 10),
+    budget=st.integers(1, 3000),
+)
+def test_grouping_keeps_order_and_respects_both_limits(
+    tokens: list[int], per_call: int, budget: int
+) -> None:
+    items = [
+        item.__class__(**{**{s: getattr(item, s) for s in item.__slots__}, "token_count": t})
+        for item, t in zip(fake_items(len(tokens)), tokens, strict=True)
+    ]
+    levers = DEFAULT_LEVERS.with_(chunks_per_call=per_call, call_token_budget=budget)
+    groups = group_items(items, levers)
+    assert [i for g in groups for i in g] == items
+    for group in groups:
+        assert 1 <= len(group) <= per_call
+        assert len(group) == 1 or sum(i.token_count for i in group) <= budget

@@ -1,0 +1,158 @@
+"""The full pass end to end: offline LLM, stores, failures, re-imports."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extraction.cache import MemoryFactCache, SqliteFactCache
+from extraction.levers import DEFAULT_LEVERS
+from extraction.offline import OfflineLLM
+from extraction.pipeline import file_memory_sink, run_full_pass
+from tests.extraction.conftest import SAMPLE_EXPORT
+from tests.extraction.fakes import FakeChunkStore, FlakyLLM
+from tests.extraction.synthetic import PLANTED_FACTS, write_export
+
+SAMPLE_FACTS = (
+    "Name is Ana Souza",
+    "Lives in Lisbon (moved from Porto)",
+    "Works as a data engineer at a small logistics startup",
+    "Has a cat named Miso",
+    "Prefers short answers with code",
+    "Is training for the Lisbon half marathon in October",
+    "Goal: finish under two hours",
+)
+
+HAS_STORE = importlib.util.find_spec("chunking.store") is not None
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    if request.param == "fake":
+        yield FakeChunkStore()
+        return
+    if not HAS_STORE:
+        pytest.skip("chunking.store is not on this branch yet")
+    # postgres_url comes from tests/conftest.py, which ships with the store.
+    from chunking.store import open_store  # type: ignore[import-not-found,unused-ignore]
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'chunks.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    opened = open_store(url)
+    opened.migrate()
+    yield opened
+    opened.close()
+
+
+def full_pass(
+    store: Any, llm: Any, cache: Any, tmp_path: Path, export: Path = SAMPLE_EXPORT, **options: Any
+) -> Any:
+    user_id = options.pop("user_id", "user-1")
+    statuses: list[tuple[str, str | None]] = []
+    progress: list[str] = []
+    result = run_full_pass(
+        user_id=user_id,
+        fetch_export=lambda: export,
+        store=store,
+        llm=llm,
+        cache=cache,
+        save_memory=file_memory_sink(tmp_path / "memory"),
+        update_profile=lambda _user, status, reason: statuses.append((status, reason)),
+        on_progress=lambda stage, _done, _total: progress.append(stage),
+        **options,
+    )
+    return result, statuses, progress
+
+
+def test_full_pass_on_the_sample_export(store: Any, tmp_path: Path) -> None:
+    cache = MemoryFactCache()
+    user = f"user-{uuid.uuid4()}"  # a database may be shared between tests
+    result, statuses, progress = full_pass(store, OfflineLLM(), cache, tmp_path, user_id=user)
+    assert result.status == "complete"
+    assert result.reason is None
+    assert statuses == [("processing", None), ("complete", None)]
+    assert progress[0] == "load"
+    assert "extract" in progress
+    assert progress[-1] == "save"
+    memory = Path(result.memory_location).read_text(encoding="utf-8")
+    for planted in SAMPLE_FACTS:
+        assert f"- {planted}" in memory
+    assert result.ledger.calls == 1
+    assert result.ledger.estimated
+    assert result.chunks_stored == len(store.chunks(user)) > 0
+    assert "stand-in" in result.to_dict()["llm"]
+
+    again, _, _ = full_pass(store, OfflineLLM(), cache, tmp_path, user_id=user)
+    assert again.status == "complete"
+    assert again.ledger.calls == 0
+    assert again.ledger.total_tokens == 0
+    assert again.ledger.cost_usd == 0
+    assert again.ledger.estimated  # the offline LLM's figures, even when there are none
+    assert Path(again.memory_location).read_text(encoding="utf-8") == memory
+
+
+def test_ten_percent_failing_calls_end_failed_then_a_second_run_completes(
+    store: Any, tmp_path: Path
+) -> None:
+    export = write_export(tmp_path / "export.json", 40)
+    cache = SqliteFactCache(tmp_path / "cache.sqlite3")
+    llm = FlakyLLM(fail_share=0.1)
+    levers = DEFAULT_LEVERS.with_(chunks_per_call=1)
+    user = f"user-{uuid.uuid4()}"
+    first, statuses, _ = full_pass(store, llm, cache, tmp_path, export, levers=levers, user_id=user)
+    assert first.status == "failed"
+    assert statuses[-1] == ("failed", first.reason)
+    assert 0 < len(first.failures) == llm.failed_calls < first.chunks_extracted
+    assert f"{len(first.failures)} of {first.chunks_extracted} chunks failed" in (
+        first.reason or ""
+    )
+    assert first.memory_location is not None  # the rest is saved
+
+    llm.failing = False
+    second, statuses, _ = full_pass(
+        store, llm, cache, tmp_path, export, levers=levers, user_id=user
+    )
+    assert second.status == "complete"
+    assert statuses[-1] == ("complete", None)
+    assert second.ledger.calls == len(first.failures)  # only the failed chunks
+    memory = Path(second.memory_location).read_text(encoding="utf-8")
+    for planted in PLANTED_FACTS:
+        assert f"- {planted}" in memory
+    assert "- Lives in Berlin (as of " in memory
+    assert "replaces “Lives in Coimbra”" in memory
+    cache.close()
+
+
+def test_a_failing_step_ends_failed_with_the_reason(tmp_path: Path) -> None:
+    result, statuses, _ = full_pass(
+        FakeChunkStore(),
+        OfflineLLM(),
+        MemoryFactCache(),
+        tmp_path,
+        export=tmp_path / "missing.json",
+    )
+    assert result.status == "failed"
+    assert "MalformedExportError" in (result.reason or "")
+    assert "no such file" in (result.reason or "")
+    assert statuses == [("processing", None), ("failed", result.reason)]
+
+
+def test_result_serialises_to_json(tmp_path: Path) -> None:
+    result, _, _ = full_pass(FakeChunkStore(), OfflineLLM(), MemoryFactCache(), tmp_path)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert set(data["ledger"]["tokens"]) == {
+        "input",
+        "output",
+        "cache_write",
+        "cache_read",
+        "total",
+    }
+    assert data["ledger"]["estimated"] is True
+    assert data["memory_path"]
