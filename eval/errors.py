@@ -1,0 +1,63 @@
+"""Errors raised by ``eval``.
+
+Hierarchy::
+
+    EvalError                              base of everything raised here
+    ├── MalformedDatasetError (ValueError) a dataset file that cannot be read;
+    │                                      names the file and the sample
+    ├── EmptyEvidenceError (ValueError)    a query scored against no evidence
+    ├── UnknownEvidenceError (LookupError) a gold message id the conversation lacks
+    └── PeerChunkNotFoundError (LookupError)
+                                           a peer chunker returned text that is
+                                           not in the conversation it chunked
+
+Every message says what was received, what was expected and what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EmptyEvidenceError",
+    "EvalError",
+    "MalformedDatasetError",
+    "PeerChunkNotFoundError",
+    "UnknownEvidenceError",
+]
+
+
+class EvalError(Exception):
+    """Base class of every error raised by ``eval``."""
+
+
+class MalformedDatasetError(EvalError, ValueError):
+    """A dataset file that does not have the expected format.
+
+    Attributes:
+        path: the file being read, if known.
+        sample: the sample (conversation) being read, if known.
+        reason: what is wrong, without the location.
+    """
+
+    def __init__(self, reason: str, *, path: str | None = None, sample: str | None = None) -> None:
+        where = [
+            f"{label} {value!r}"
+            for label, value in (("file", path), ("sample", sample))
+            if value is not None
+        ]
+        prefix = f"{', '.join(where)}: " if where else ""
+        super().__init__(prefix + reason)
+        self.reason = reason
+        self.path = path
+        self.sample = sample
+
+
+class PeerChunkNotFoundError(EvalError, LookupError):
+    """A peer chunker's chunk that cannot be located in the text it was given."""
+
+
+class EmptyEvidenceError(EvalError, ValueError):
+    """Recall asked of a query whose gold set is empty."""
+
+
+class UnknownEvidenceError(EvalError, LookupError):
+    """A gold message id that is not a rendered message of the conversation."""
