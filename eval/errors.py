@@ -7,6 +7,7 @@ Hierarchy::
     │                                      names the file and the sample
     ├── EmptyEvidenceError (ValueError)    a query scored against no evidence
     ├── UnknownEvidenceError (LookupError) a gold message id the conversation lacks
+    ├── UnknownPeerError (KeyError)        a peer chunker name that is not registered
     └── PeerChunkNotFoundError (LookupError)
                                            a peer chunker returned text that is
                                            not in the conversation it chunked
@@ -22,6 +23,7 @@ __all__ = [
     "MalformedDatasetError",
     "PeerChunkNotFoundError",
     "UnknownEvidenceError",
+    "UnknownPeerError",
 ]
 
 
@@ -61,3 +63,10 @@ class EmptyEvidenceError(EvalError, ValueError):
 
 class UnknownEvidenceError(EvalError, LookupError):
     """A gold message id that is not a rendered message of the conversation."""
+
+
+class UnknownPeerError(EvalError, KeyError):
+    """A peer chunker name that is not in the registry."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
