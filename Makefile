@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
+.PHONY: install-peers
+install-peers: $(STAMP) ## Add the optional peer chunkers (LlamaIndex, LangChain, chonkie) to .venv
+	$(BIN)/pip install --quiet -e ".[dev,peers]"
+
 fmt: $(STAMP) ## Format and autofix the code
 	$(BIN)/ruff format $(PACKAGES) tests benchmarks fixtures
 	$(BIN)/ruff check --fix $(PACKAGES) tests benchmarks fixtures

@@ -2,11 +2,19 @@
 
 Hierarchy::
 
-    EvalError                          base of everything raised here
-    ├── DatasetError (ValueError)      a dataset (exports, queries, gold) that cannot be used
-    ├── UnknownNameError (KeyError)    a metric, strategy, chunker or dataset name not in
-    │                                  its registry; lists the valid names
-    └── RegressionError (RuntimeError) the regression gate found a metric past its tolerance
+    EvalError                              base of everything raised here
+    ├── DatasetError (ValueError)          a dataset (exports, queries, gold) that cannot be used
+    ├── MalformedDatasetError (ValueError) a dataset file that cannot be read;
+    │                                      names the file and the sample
+    ├── UnknownNameError (KeyError)        a metric, strategy, chunker or dataset name not in
+    │                                      its registry; lists the valid names
+    ├── RegressionError (RuntimeError)     the regression gate found a metric past its tolerance
+    ├── EmptyEvidenceError (ValueError)    a query scored against no evidence
+    ├── UnknownEvidenceError (LookupError) a gold message id the conversation lacks
+    ├── UnknownPeerError (KeyError)        a peer chunker name that is not registered
+    └── PeerChunkNotFoundError (LookupError)
+                                           a peer chunker returned text that is
+                                           not in the conversation it chunked
 
 Every message says what was received, what was expected and what to do.
 """
@@ -15,7 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["DatasetError", "EvalError", "RegressionError", "UnknownNameError"]
+__all__ = [
+    "DatasetError",
+    "EmptyEvidenceError",
+    "EvalError",
+    "MalformedDatasetError",
+    "PeerChunkNotFoundError",
+    "RegressionError",
+    "UnknownEvidenceError",
+    "UnknownNameError",
+    "UnknownPeerError",
+]
 
 
 class EvalError(Exception):
@@ -40,3 +58,44 @@ class UnknownNameError(EvalError, KeyError):
 
 class RegressionError(EvalError, RuntimeError):
     """Metrics that moved past their tolerance against the baseline."""
+
+
+class MalformedDatasetError(EvalError, ValueError):
+    """A dataset file that does not have the expected format.
+
+    Attributes:
+        path: the file being read, if known.
+        sample: the sample (conversation) being read, if known.
+        reason: what is wrong, without the location.
+    """
+
+    def __init__(self, reason: str, *, path: str | None = None, sample: str | None = None) -> None:
+        where = [
+            f"{label} {value!r}"
+            for label, value in (("file", path), ("sample", sample))
+            if value is not None
+        ]
+        prefix = f"{', '.join(where)}: " if where else ""
+        super().__init__(prefix + reason)
+        self.reason = reason
+        self.path = path
+        self.sample = sample
+
+
+class PeerChunkNotFoundError(EvalError, LookupError):
+    """A peer chunker's chunk that cannot be located in the text it was given."""
+
+
+class EmptyEvidenceError(EvalError, ValueError):
+    """Recall asked of a query whose gold set is empty."""
+
+
+class UnknownEvidenceError(EvalError, LookupError):
+    """A gold message id that is not a rendered message of the conversation."""
+
+
+class UnknownPeerError(EvalError, KeyError):
+    """A peer chunker name that is not in the registry."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
