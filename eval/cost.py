@@ -1,35 +1,37 @@
 """Extraction cost: tokens and dollars per import, from the extraction pipeline's ledger.
 
-The ledger is being built in ``extraction``; until it lands this module says
-so instead of reporting figures (a report never shows invented numbers).
+Extraction runs with the offline stand-in LLM (no model is called): its token
+figures are cl100k estimates of the prompts the model would get, priced at
+the model's rates, and the report says so.
 """
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["LEDGER_MODULE", "collect_cost"]
+from chunking import Conversation
 
-LEDGER_MODULE = "extraction.ledger"
+__all__ = ["collect_cost"]
 
 
-def collect_cost() -> dict[str, Any]:
-    """The cost figures, or ``{"available": False, "reason": ...}`` when there is no ledger."""
-    if importlib.util.find_spec(LEDGER_MODULE) is None:
-        return {
-            "available": False,
-            "reason": (
-                f"the extraction pipeline's token ledger ({LEDGER_MODULE}) has not landed; "
-                "no extraction was run, so there are no token or dollar figures"
-            ),
-            "llm_backend": None,
-        }
+def collect_cost(conversations: Sequence[Conversation]) -> dict[str, Any]:
+    """Ledgers of the naive design and of each cost lever, plus a re-import.
+
+    Returns a JSON-ready dict: ``scenarios`` (one ledger per lever, with its
+    ratio to the naive design and dollars per million conversation tokens),
+    ``reimport`` (first import and re-import of the same export under the
+    default levers) and the LLM backend that produced the figures.
+    """
+    from extraction.costing import lever_costs, reimport_costs
+    from extraction.offline import OfflineLLM
+
+    costs = lever_costs(conversations, llm_factory=OfflineLLM)
+    first, again = reimport_costs(conversations, llm_factory=OfflineLLM)
     return {
-        "available": False,
-        "reason": (
-            f"{LEDGER_MODULE} exists but the harness does not read it yet; "
-            "wire eval.cost.collect_cost to it"
-        ),
-        "llm_backend": None,
+        "available": True,
+        "llm_backend": OfflineLLM.description,
+        "estimated": first.estimated,
+        "scenarios": {cost.name: cost.to_dict() for cost in costs},
+        "reimport": {"first_import": first.to_dict(), "reimport": again.to_dict()},
     }

@@ -199,7 +199,34 @@ def _cost(results: dict[str, Any], out: Path) -> str:
     cost = results.get("cost") or {}
     if not cost.get("available"):
         return "## Cost\n\n" + missing(cost.get("reason", "no cost data"))
-    return "## Cost\n\n" + table(["figure", "value"], [[k, str(v)] for k, v in cost.items()])
+    rows = [
+        [
+            name,
+            str(figures["ledger"]["calls"]),
+            str(figures["ledger"]["tokens"]["input"]),
+            str(figures["ledger"]["tokens"]["output"]),
+            f"{figures['ledger']['cost_usd']:.4f}",
+            f"{100 * figures['ratio_to_naive']:.1f}%",
+            f"{figures['usd_per_million_conversation_tokens']:.3f}",
+        ]
+        for name, figures in cost["scenarios"].items()
+    ]
+    first = cost["reimport"]["first_import"]
+    again = cost["reimport"]["reimport"]
+    return (
+        "## Cost\n\n"
+        f"Backend: {cost['llm_backend']}. Figures are "
+        f"{'cl100k estimates' if cost.get('estimated') else 'from the API usage'}, priced at "
+        "Claude Haiku 4.5 rates.\n\n"
+        + table(
+            ["scenario", "calls", "input", "output", "USD", "of naive", "USD per M conv. tokens"],
+            rows,
+        )
+        + f"\n\nFirst import (default levers): {first['calls']} calls, "
+        f"{first['tokens']['total']} tokens, ${first['cost_usd']:.4f}. Re-import of the same "
+        f"export: {again['calls']} calls, {again['tokens']['total']} tokens, "
+        f"${again['cost_usd']:.4f}.\n"
+    )
 
 
 def _environment(results: dict[str, Any], out: Path) -> str:

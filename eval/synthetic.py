@@ -19,14 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def read_export(path: Path) -> tuple[Conversation, ...]:
-    """The conversations of a ChatGPT export, through ``chunking.formats`` when it can."""
-    from chunking.formats import FORMATS, load_export
+    """The conversations of a ChatGPT export, read by ``chunking.formats``."""
+    from chunking.formats import load_export
 
-    if "chatgpt" in FORMATS:
-        return tuple(load_export(path, format="chatgpt"))
-    from eval import _chatgpt_fallback  # TEMPORARY: until the chatgpt reader lands
-
-    return tuple(_chatgpt_fallback.read(path))
+    return tuple(load_export(path, format="chatgpt"))
 
 
 def load_synthetic(root: Path) -> Dataset:

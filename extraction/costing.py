@@ -28,7 +28,7 @@ from extraction.llm import LLM
 from extraction.models import DEFAULT_MODEL, get_model
 from extraction.prompts import SYSTEM_PROMPT
 
-__all__ = ["LeverCost", "lever_costs", "scenarios"]
+__all__ = ["LeverCost", "lever_costs", "reimport_costs", "scenarios"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,40 @@ def lever_costs(
         )
         for name, (chosen, summary) in ledgers.items()
     ]
+
+
+def reimport_costs(
+    conversations: Iterable[Conversation],
+    *,
+    llm_factory: Callable[[], LLM],
+    model: str = DEFAULT_MODEL,
+    levers: Levers = DEFAULT_LEVERS,
+) -> tuple[LedgerSummary, LedgerSummary]:
+    """Ledgers of a first import and of a re-import of the same conversations.
+
+    Both runs share one result cache, as two imports of one user do, so the
+    second ledger is what re-importing an unchanged export costs.
+    """
+    items, _ = _items(conversations)
+    spec = get_model(model)
+    prefix = get_tokenizer().count(SYSTEM_PROMPT)
+    cache = MemoryFactCache()
+    summaries = []
+    for _ in range(2):
+        ledger = Ledger(spec.prices)
+        asyncio.run(
+            extract_facts(
+                items,
+                llm=llm_factory(),
+                cache=cache,
+                ledger=ledger,
+                levers=levers,
+                system_prompt_tokens=prefix,
+                min_cache_prefix_tokens=spec.min_cache_prefix_tokens,
+            )
+        )
+        summaries.append(ledger.summary())
+    return summaries[0], summaries[1]
 
 
 def _items(conversations: Iterable[Conversation]) -> tuple[list[ExtractionItem], int]:

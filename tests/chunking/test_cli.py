@@ -17,7 +17,7 @@ def test_chunk_writes_one_chunk_per_line_and_a_summary(tmp_path, capsys):
     assert {row["chunk_tier"] for row in rows} == {tier.value for tier in ChunkTier}
     assert len({row["conversation_id"] for row in rows}) == 3
     summary = capsys.readouterr().out
-    assert summary.startswith("3 conversations -> ")
+    assert summary.startswith("3 conversations read, 0 skipped; 11 messages kept")
     assert f"{sum(row['chunk_tier'] == 'small' for row in rows)} small" in summary
     assert not (tmp_path / "chunks.jsonl.partial").exists()
 
@@ -37,7 +37,7 @@ def test_bad_input_is_a_clear_error_and_no_output(tmp_path, capsys):
     assert main(["chunk", str(bad), "--out", str(out)]) == 2
     error = capsys.readouterr().err
     assert "bad.json" in error
-    assert "expected a JSON list of conversations" in error
+    assert "no conversation of a known form" in error
     assert list(tmp_path.iterdir()) == [bad]
 
 

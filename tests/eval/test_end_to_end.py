@@ -63,11 +63,15 @@ def test_run_writes_report_and_gate_catches_a_regression(tiny, tmp_path, capsys)
     report = (out / "report.md").read_text()
     for heading in ("## Summary", "## Retrieval", "## Duplicates", "## Re-import", "## Cost"):
         assert heading in report
-    assert "_Not available: the extraction pipeline's token ledger" in report
+    assert "Backend: offline rule-based stand-in" in report
+    assert "Re-import of the same export: 0 calls, 0 tokens" in report
     for png in ("retrieval_vs_k.png", "retrieval_vs_budget.png", "duplicates.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["environment"]["llm_backend"].startswith("none")
+    assert metrics["environment"]["llm_backend"].startswith("offline rule-based stand-in")
+    scenarios = metrics["cost"]["scenarios"]
+    assert scenarios["naive"]["ratio_to_naive"] == 1.0
+    assert scenarios["default_levers"]["ledger"]["calls"] < scenarios["naive"]["ledger"]["calls"]
     assert metrics["dataset"]["digest"] == load_dataset(tiny).digest
     strategy = metrics["retrieval"]["bm25:small"]
     assert 0.0 <= strategy["at_k"]["5"]["recall"] <= 1.0
