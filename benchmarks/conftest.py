@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 
-from chunking.errors import StoreError
-from chunking.store.tempdb import TemporaryPostgres
+# The same throwaway PostgreSQL (or TEST_DATABASE_URL) as the tests use.
+from tests.conftest import postgres_url
+
+__all__ = ["postgres_url", "report"]
 
 RESULTS: list[str] = []
 
@@ -24,21 +23,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("benchmark ratios")
         for line in RESULTS:
             terminalreporter.write_line(line)
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        yield url
-        return
-    server = TemporaryPostgres()
-    try:
-        url = server.start()
-    except (StoreError, OSError) as error:
-        server.stop()
-        pytest.skip(f"PostgreSQL could not be started: {error}")
-    try:
-        yield url
-    finally:
-        server.stop()
