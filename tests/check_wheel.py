@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,12 +27,21 @@ def source_modules(package: str) -> set[str]:
 
 
 def data_files(package: str) -> set[str]:
-    """Non-Python files shipped inside a package (e.g. SQL migrations), relative to it."""
-    root = SOURCE / package
+    """Non-Python files tracked by git inside a package (e.g. SQL migrations), relative to it.
+
+    Files git ignores (generated reports, caches) are not part of the package.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--", package],
+        cwd=SOURCE,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     return {
-        path.relative_to(root).as_posix()
-        for path in root.rglob("*")
-        if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
+        name.removeprefix(f"{package}/")
+        for name in listed.split("\0")
+        if name and not name.endswith(".py")
     }
 
 
