@@ -7,6 +7,7 @@ from pathlib import Path
 
 from eval.dataset import Dataset
 from eval.errors import UnknownNameError
+from eval.locomo import load_locomo_dataset
 from eval.synthetic import load_synthetic
 
 __all__ = ["LOADERS", "Loader", "load_dataset"]
@@ -14,12 +15,15 @@ __all__ = ["LOADERS", "Loader", "load_dataset"]
 Loader = Callable[[Path], Dataset]
 
 
-LOADERS: dict[str, Loader] = {"synthetic": load_synthetic}
+LOADERS: dict[str, Loader] = {"synthetic": load_synthetic, "json": load_locomo_dataset}
 """Dataset loaders by kind; ``load_dataset`` detects the kind from the path."""
 
 
 def load_dataset(path: str | Path, *, kind: str | None = None) -> Dataset:
-    """Load the dataset at ``path`` (a directory with ``manifest.json`` is ``synthetic``).
+    """Load the dataset at ``path``.
+
+    A directory with ``manifest.json`` is ``synthetic``; a ``.json`` file is a
+    LoCoMo-format file.
 
     Raises:
         UnknownNameError: ``kind`` is not a key of ``LOADERS``.

@@ -26,6 +26,7 @@ that is not a rendered turn of its conversation, is counted and skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -38,9 +39,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from chunking.model import Conversation, Message, Role
+from chunking.render import render
+from eval.dataset import Corpus, Dataset, Gold, Query, Span
 from eval.errors import MalformedDatasetError
 
-__all__ = ["CATEGORIES", "LocomoDataset", "LocomoQuery", "parse_locomo", "read_locomo"]
+__all__ = [
+    "CATEGORIES",
+    "LocomoDataset",
+    "LocomoQuery",
+    "load_locomo_dataset",
+    "parse_locomo",
+    "read_locomo",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -286,3 +296,47 @@ def _first_error(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{first['msg']} at {where or 'the top level'}"
+
+
+def load_locomo_dataset(path: Path) -> Dataset:
+    """A LoCoMo file as an evaluation :class:`~eval.dataset.Dataset`.
+
+    Each sample is its own corpus (its conversation is the only one its
+    questions search); each kept question's gold is its evidence turns, as
+    message ids and as their rendered spans; ``kind`` is the category label.
+    """
+    locomo = read_locomo(path)
+    by_id = {conversation.id: conversation for conversation in locomo.conversations}
+    queries = []
+    for query in locomo.queries:
+        rendered = render(by_id[query.conversation_id])
+        where = {
+            message.id: (start, end)
+            for message, start, end in zip(
+                rendered.messages, rendered.message_starts, rendered.message_ends, strict=True
+            )
+        }
+        spans = tuple(
+            Span(query.conversation_id, *where[turn]) for turn in query.evidence if turn in where
+        )
+        queries.append(
+            Query(
+                id=query.id,
+                user_id=query.conversation_id,
+                text=query.question,
+                gold=Gold(
+                    messages=frozenset((query.conversation_id, turn) for turn in query.evidence),
+                    spans=spans,
+                ),
+                kind=CATEGORIES.get(query.category, str(query.category)),
+            )
+        )
+    return Dataset(
+        name=Path(path).stem,
+        corpora=tuple(
+            Corpus(user_id=conversation.id, conversations=(conversation,))
+            for conversation in locomo.conversations
+        ),
+        queries=tuple(queries),
+        digest=hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12],
+    )
