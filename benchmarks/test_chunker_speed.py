@@ -14,13 +14,13 @@ the same size. ``BENCH_CHUNK_MB`` changes the size.
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 from collections.abc import Callable
 
 import pytest
 
 from benchmarks.corpus import generated_conversations, locomo_conversations, replicate
+from benchmarks.timing import best_interleaved
 from chunking import Conversation, chunk_conversations, conversation_text
 from chunking.atoms import split_into_atoms
 from chunking.config import ChunkingConfig
@@ -39,7 +39,7 @@ def _corpus(name: str) -> list[Conversation]:
     return replicate(base, SIZE)
 
 
-def _boundaries_only(conversation: Conversation) -> None:
+def _boundaries_only(conversation: Conversation, text: str = "") -> None:
     """Atoms and the three tiers' runs, without building Chunk objects."""
     config, tokenizer = ChunkingConfig(), get_tokenizer()
     rendered = render(conversation)
@@ -53,27 +53,7 @@ def _runs(atoms: object, starts: list[int], end: int) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], end], strict=True))
 
 
-def _best_interleaved(
-    conversations: list[Conversation], work: Callable[[Conversation], object]
-) -> tuple[float, float]:
-    """Best-of-rounds seconds of ``work`` and of the bare encode, summed over conversations."""
-    encode = get_tokenizer().encoding.encode_ordinary
-    texts = [conversation_text(conversation) for conversation in conversations]
-    best_work = [float("inf")] * len(conversations)
-    best_bare = [float("inf")] * len(conversations)
-    clock = time.perf_counter
-    for _ in range(ROUNDS):
-        for index, (conversation, text) in enumerate(zip(conversations, texts, strict=True)):
-            started = clock()
-            encode(text)
-            best_bare[index] = min(best_bare[index], clock() - started)
-            started = clock()
-            work(conversation)
-            best_work[index] = min(best_work[index], clock() - started)
-    return sum(best_work), sum(best_bare)
-
-
-def _all_tiers(conversation: Conversation) -> None:
+def _all_tiers(conversation: Conversation, text: str = "") -> None:
     for _ in chunk_conversations([conversation]):
         pass
 
@@ -93,9 +73,9 @@ def test_three_tiers_against_bare_encode(benchmark, report, corpus):
     get_tokenizer()  # loading the BPE file is not part of either side
     megabytes = sum(len(conversation_text(c).encode()) for c in conversations) / 1e6
 
-    chunker, bare = _best_interleaved(conversations, _all_tiers)
-    boundaries, bare_again = _best_interleaved(
-        conversations[: len(conversations) // 4], _boundaries_only
+    chunker, bare = best_interleaved(conversations, _all_tiers, rounds=ROUNDS)
+    boundaries, bare_again = best_interleaved(
+        conversations[: len(conversations) // 4], _boundaries_only, rounds=ROUNDS
     )
     encode = get_tokenizer().encoding.encode_ordinary
     texts = [conversation_text(c) for c in conversations[:20]]

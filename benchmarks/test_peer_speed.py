@@ -19,13 +19,13 @@ Needs the ``peers`` extra: ``make bench EXTRAS=dev,peers``.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 
 import pytest
 
 from benchmarks.corpus import generated_conversations, locomo_conversations, replicate
-from chunking import Conversation, chunk_conversations, conversation_text
+from benchmarks.timing import Work, best_interleaved
+from chunking import chunk_conversations, conversation_text
 from chunking.tokens import ENCODING_NAME, get_tokenizer
 
 for _module in ("langchain_text_splitters", "llama_index.core", "chonkie"):
@@ -36,8 +36,6 @@ for _module in ("langchain_text_splitters", "llama_index.core", "chonkie"):
 ROUNDS = 3
 SIZE = int(float(os.environ.get("BENCH_PEER_MB", "2")) * 1_000_000)
 TIERS = (128, 512, 2048)
-
-Work = Callable[[Conversation, str], object]
 
 
 def _langchain(kind: str) -> Work:
@@ -92,25 +90,6 @@ PEERS: dict[str, Callable[[], Work]] = {
 }
 
 
-def _interleaved(
-    conversations: list[Conversation], texts: list[str], work: Work, rounds: int
-) -> tuple[float, float]:
-    """Best-of-rounds seconds of ``work`` and of the bare encode, summed over conversations."""
-    encode = get_tokenizer().encoding.encode_ordinary
-    best_work = [float("inf")] * len(texts)
-    best_bare = [float("inf")] * len(texts)
-    clock = time.perf_counter
-    for _ in range(rounds):
-        for index, (conversation, text) in enumerate(zip(conversations, texts, strict=True)):
-            started = clock()
-            encode(text)
-            best_bare[index] = min(best_bare[index], clock() - started)
-            started = clock()
-            work(conversation, text)
-            best_work[index] = min(best_work[index], clock() - started)
-    return sum(best_work), sum(best_bare)
-
-
 @pytest.mark.parametrize("peer", list(PEERS))
 @pytest.mark.parametrize("corpus", ["locomo", "generated"])
 def test_peer_three_tiers_against_bare_encode(benchmark, report, corpus, peer):
@@ -123,7 +102,7 @@ def test_peer_three_tiers_against_bare_encode(benchmark, report, corpus, peer):
     work = PEERS[peer]()
     work(conversations[0], texts[0])  # warm-up: imports, tokenizer loading, caches
     rounds = ROUNDS if peer.startswith("ours") else 1
-    seconds, bare = _interleaved(conversations, texts, work, rounds)
+    seconds, bare = best_interleaved(conversations, work, rounds=rounds)
     ratio = seconds / bare
     benchmark.extra_info.update(megabytes=round(megabytes, 1), ratio=round(ratio, 2))
     report.append(

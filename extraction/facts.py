@@ -6,29 +6,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chunking.tiers import ChunkTier
 from extraction.errors import LLMOutputError
 from extraction.items import ExtractionItem
-from extraction.prompts import refs
+from extraction.prompts import Category, refs
 
 __all__ = ["Fact", "FactOutput", "RawFact", "bind_facts", "parse_output"]
-
-Category = Literal[
-    "identity",
-    "work",
-    "places",
-    "family",
-    "pets",
-    "preferences",
-    "projects",
-    "goals",
-    "interests",
-    "other",
-]
 
 
 class RawFact(BaseModel):

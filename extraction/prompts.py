@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 from extraction.items import ExtractionItem, Turn
 from extraction.llm import LLMMessage, LLMRequest
@@ -17,6 +18,7 @@ __all__ = [
     "CATEGORIES",
     "PROMPT_VERSION",
     "SYSTEM_PROMPT",
+    "Category",
     "build_request",
     "parse_prompt_chunks",
     "reask_request",
@@ -26,7 +28,7 @@ __all__ = [
 
 PROMPT_VERSION = "facts-v1"
 
-CATEGORIES = (
+Category = Literal[
     "identity",
     "work",
     "places",
@@ -37,7 +39,10 @@ CATEGORIES = (
     "goals",
     "interests",
     "other",
-)
+]
+"""What a fact is about; the one definition, used by the prompt and the output schema."""
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 SYSTEM_PROMPT = f"""\
 You extract durable facts about a person (the user) from excerpts of their \

@@ -13,12 +13,13 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chunking.errors import StoreError
 from chunking.model import Chunk
 from chunking.store.migrate import MIGRATIONS_TABLE
-from chunking.store.rows import CHUNK_COLUMNS, as_utc, chunk_from_values, quoted
+from chunking.store.rows import CHUNK_COLUMNS, chunk_from_values, chunk_values, quoted
 from chunking.store.schema import CHUNK_SETS_TABLE, CHUNKS_TABLE, LiveSchema
 from chunking.store.sql import SqlChunkStore
 from chunking.store.sync import ConversationWrite
@@ -209,21 +210,8 @@ class PostgresChunkStore(SqlChunkStore):
 
 def row(user_id: str, chunk: Chunk) -> tuple[Any, ...]:
     """The COPY row of ``chunk`` in ``CHUNK_COLUMNS`` order."""
-    return (
-        user_id,
-        chunk.id,
-        chunk.conversation_id,
-        chunk.title,
-        chunk.content,
-        chunk.token_count,
-        chunk.chunk_index,
-        chunk.total_chunks,
-        str(chunk.chunk_tier),
-        as_utc(chunk.created_at),
-        chunk.parent_id,
-        chunk.start,
-        chunk.end,
-        list(chunk.message_ids),
-        chunk.content_hash,
-        chunk.chunking_version,
-    )
+    return chunk_values(user_id, chunk, encode_time=_same, encode_ids=list)
+
+
+def _same(moment: datetime | None) -> datetime | None:
+    return moment

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from chunking.model import Chunk
 from chunking.tiers import ChunkTier
 
-__all__ = ["CHUNK_COLUMNS", "READ_COLUMNS", "as_utc", "chunk_from_values", "quoted"]
+__all__ = [
+    "CHUNK_COLUMNS",
+    "READ_COLUMNS",
+    "as_utc",
+    "chunk_from_values",
+    "chunk_values",
+    "quoted",
+]
 
 CHUNK_COLUMNS = (
     "user_id",
@@ -82,4 +89,35 @@ def chunk_from_values(values: Sequence[Any]) -> Chunk:
         message_ids=tuple(message_ids),
         content_hash=content_hash,
         chunking_version=version,
+    )
+
+
+def chunk_values(
+    user_id: str,
+    chunk: Chunk,
+    *,
+    encode_time: Callable[[datetime | None], Any],
+    encode_ids: Callable[[tuple[str, ...]], Any],
+) -> tuple[Any, ...]:
+    """The row of ``chunk`` in ``CHUNK_COLUMNS`` order, with the backend's encodings.
+
+    ``encode_time`` gets the creation time in UTC; ``encode_ids`` the message ids.
+    """
+    return (
+        user_id,
+        chunk.id,
+        chunk.conversation_id,
+        chunk.title,
+        chunk.content,
+        chunk.token_count,
+        chunk.chunk_index,
+        chunk.total_chunks,
+        str(chunk.chunk_tier),
+        encode_time(as_utc(chunk.created_at)),
+        chunk.parent_id,
+        chunk.start,
+        chunk.end,
+        encode_ids(chunk.message_ids),
+        chunk.content_hash,
+        chunk.chunking_version,
     )

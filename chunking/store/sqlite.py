@@ -20,7 +20,13 @@ from typing import Any
 from chunking.errors import StoreError
 from chunking.model import Chunk
 from chunking.store.migrate import MIGRATIONS_TABLE, Migration
-from chunking.store.rows import CHUNK_COLUMNS, READ_COLUMNS, as_utc, chunk_from_values, quoted
+from chunking.store.rows import (
+    CHUNK_COLUMNS,
+    READ_COLUMNS,
+    chunk_from_values,
+    chunk_values,
+    quoted,
+)
 from chunking.store.schema import CHUNK_SETS_TABLE, CHUNKS_TABLE, LiveSchema
 from chunking.store.sql import SqlChunkStore
 from chunking.store.sync import ConversationWrite
@@ -208,25 +214,11 @@ class SqliteChunkStore(SqlChunkStore):
 
 def row(user_id: str, chunk: Chunk) -> tuple[Any, ...]:
     """The SQLite row of ``chunk`` in ``CHUNK_COLUMNS`` order."""
-    created = as_utc(chunk.created_at)
-    return (
-        user_id,
-        chunk.id,
-        chunk.conversation_id,
-        chunk.title,
-        chunk.content,
-        chunk.token_count,
-        chunk.chunk_index,
-        chunk.total_chunks,
-        str(chunk.chunk_tier),
-        created.isoformat() if created is not None else None,
-        chunk.parent_id,
-        chunk.start,
-        chunk.end,
-        json.dumps(chunk.message_ids),
-        chunk.content_hash,
-        chunk.chunking_version,
-    )
+    return chunk_values(user_id, chunk, encode_time=_iso, encode_ids=json.dumps)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _sha256_hex(text: str) -> str:
