@@ -12,9 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chunking.tokens import Tokenizer
 from eval.errors import PeerChunkNotFoundError
 
-__all__ = ["PeerChunk", "locate"]
+__all__ = ["PeerChunk", "leaf_chunks", "locate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +99,29 @@ def _find_loosely(text: str, piece: str, lo: int, hi: int) -> tuple[int, int]:
             "chunks cannot be scored as spans of the conversation"
         )
     return match.start(), match.end()
+
+
+def leaf_chunks(
+    conversation_id: str,
+    peer: str,
+    size: int,
+    text: str,
+    spans: list[tuple[int, int]],
+    tokenizer: Tokenizer,
+) -> list[PeerChunk]:
+    """Flat (leaf-only) peer chunks of ``text`` at ``spans``, counted with ``tokenizer``."""
+    return [
+        PeerChunk(
+            conversation_id=conversation_id,
+            peer=peer,
+            id=f"{peer}:{conversation_id}:{index}",
+            size=size,
+            leaf=True,
+            parent_id=None,
+            start=start,
+            end=end,
+            content=text[start:end],
+            token_count=tokenizer.count(text[start:end]),
+        )
+        for index, (start, end) in enumerate(spans)
+    ]

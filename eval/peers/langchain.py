@@ -12,7 +12,7 @@ from __future__ import annotations
 from chunking.model import Conversation
 from chunking.render import conversation_text
 from chunking.tokens import ENCODING_NAME, Tokenizer, get_tokenizer
-from eval.peers.chunk import PeerChunk, locate
+from eval.peers.chunk import PeerChunk, leaf_chunks, locate
 from eval.peers.extra import require
 
 __all__ = ["recursive_chunks"]
@@ -46,18 +46,5 @@ def recursive_chunks(
     text = conversation_text(conversation)
     pieces: list[str] = splitter.split_text(text)
     peer = f"langchain-recursive-{size}"
-    return [
-        PeerChunk(
-            conversation_id=conversation.id,
-            peer=peer,
-            id=f"{peer}:{conversation.id}:{index}",
-            size=size,
-            leaf=True,
-            parent_id=None,
-            start=start,
-            end=end,
-            content=text[start:end],
-            token_count=tokenizer.count(text[start:end]),
-        )
-        for index, (start, end) in enumerate(locate(text, pieces, overlapping=overlap > 0))
-    ]
+    spans = locate(text, pieces, overlapping=overlap > 0)
+    return leaf_chunks(conversation.id, peer, size, text, spans, tokenizer)

@@ -18,7 +18,7 @@ from itertools import accumulate, pairwise
 from chunking.model import Conversation
 from chunking.render import render
 from chunking.tokens import Tokenizer, get_tokenizer
-from eval.peers.chunk import PeerChunk
+from eval.peers.chunk import PeerChunk, leaf_chunks
 
 __all__ = ["turn_windows", "windows"]
 
@@ -33,7 +33,7 @@ def windows(
     tokenizer = tokenizer or get_tokenizer()
     text = render(conversation).text
     spans = _token_windows(text, 0, len(text), size, tokenizer)
-    return _chunks(conversation.id, f"window-{size}", size, text, spans, tokenizer)
+    return leaf_chunks(conversation.id, f"window-{size}", size, text, spans, tokenizer)
 
 
 def turn_windows(
@@ -58,7 +58,7 @@ def turn_windows(
             spans.extend(_token_windows(text, start, end, size, tokenizer))
     if current is not None:
         spans.append(current)
-    return _chunks(conversation.id, f"turn-window-{size}", size, text, spans, tokenizer)
+    return leaf_chunks(conversation.id, f"turn-window-{size}", size, text, spans, tokenizer)
 
 
 def _token_windows(
@@ -72,28 +72,3 @@ def _token_windows(
     cuts = [bisect_right(char_starts, offset) - 1 for offset in byte_offsets]
     cuts.append(len(piece))
     return [(lo + a, lo + b) for a, b in pairwise(cuts) if b > a]
-
-
-def _chunks(
-    conversation_id: str,
-    peer: str,
-    size: int,
-    text: str,
-    spans: list[tuple[int, int]],
-    tokenizer: Tokenizer,
-) -> list[PeerChunk]:
-    return [
-        PeerChunk(
-            conversation_id=conversation_id,
-            peer=peer,
-            id=f"{peer}:{conversation_id}:{index}",
-            size=size,
-            leaf=True,
-            parent_id=None,
-            start=start,
-            end=end,
-            content=text[start:end],
-            token_count=tokenizer.count(text[start:end]),
-        )
-        for index, (start, end) in enumerate(spans)
-    ]
