@@ -74,17 +74,25 @@ def plot_duplicates(
 def plot_evidence(retrieval: dict[str, Any], *, path: Path) -> Path:
     """Evidence span recall against the context budget: ours solid, peers dashed."""
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(8, 5))
-    for name, figures in retrieval.items():
+    figure, axis = plt.subplots(figsize=(11, 5))
+    colours = plt.get_cmap("tab20").colors
+    for number, (name, figures) in enumerate(retrieval.items()):
         points = sorted((int(b), v["evidence_recall"]) for b, v in figures["at_budget"].items())
         style = "--" if figures.get("source") == "peer" else "-"
-        axis.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", label=name)
+        axis.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            style,
+            marker="o",
+            color=colours[number % len(colours)],
+            label=name,
+        )
     axis.set_xscale("log", base=2)
     axis.set_xlabel("context budget (tokens)")
     axis.set_ylabel("evidence span recall")
     axis.set_ylim(0, 1)
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=7, loc="lower right")
+    axis.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
