@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,eval,postgres
+# peers: the LlamaIndex/LangChain chunkers behind the peer rows of `make eval`.
+EXTRAS ?= dev,eval,postgres,peers
 PACKAGES := chunking extraction eval
 
 .PHONY: help install fmt lint typecheck test bench eval eval-check check wheel-check clean
@@ -21,10 +22,6 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
-
-.PHONY: install-peers
-install-peers: $(STAMP) ## Add the optional peer chunkers (LlamaIndex, LangChain, chonkie) to .venv
-	$(BIN)/pip install --quiet -e ".[dev,peers]"
 
 fmt: $(STAMP) ## Format and autofix the code
 	$(BIN)/ruff format $(PACKAGES) tests benchmarks fixtures

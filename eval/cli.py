@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from eval.baseline import check, make_baseline
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--chunker", default="tiers", help="chunker to evaluate (eval.chunkers.CHUNKERS)"
     )
+    run.add_argument(
+        "--peers",
+        default=None,
+        help="comma-separated peer chunkers to add as rows (eval.peers.PEERS; default: all; "
+        "'' for none)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(run=_run)
     gate = commands.add_parser("check", help="fail if metrics.json regressed against the baseline")
@@ -70,7 +77,10 @@ def _run(args: argparse.Namespace) -> int:
     _quiet_bm25s()
     notify(f"loading {args.dataset}")
     dataset = load_dataset(args.dataset)
-    results = evaluate(dataset, config=EvalConfig(chunker=args.chunker), notify=notify)
+    config = EvalConfig(chunker=args.chunker)
+    if args.peers is not None:
+        config = replace(config, peers=tuple(filter(None, args.peers.split(","))))
+    results = evaluate(dataset, config=config, notify=notify)
     notify("writing the report")
     report = write_report(results, args.out)
     header, rows = summary_rows(results["retrieval"])

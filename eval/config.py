@@ -1,4 +1,4 @@
-"""What one evaluation run measures: chunker, strategies, cut-offs and budgets."""
+"""What one evaluation run measures: chunker, strategies, peers, cut-offs and budgets."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Any
 from eval.chunkers import CHUNKERS
 from eval.errors import UnknownNameError
 from eval.metrics import METRICS
+from eval.peers import PEERS
 from eval.retrieval import STRATEGIES
 
 __all__ = ["EvalConfig"]
 
+_EVIDENCE = ("evidence_recall", "evidence_strict_recall", "evidence_precision")
 _AT_K = (
     "precision",
     "recall",
@@ -22,6 +24,7 @@ _AT_K = (
     "span_iou",
     "redundancy",
     "context_tokens",
+    *_EVIDENCE,
 )
 _AT_BUDGET = (
     "precision",
@@ -31,6 +34,7 @@ _AT_BUDGET = (
     "span_iou",
     "redundancy",
     "context_tokens",
+    *_EVIDENCE,
 )
 
 
@@ -41,6 +45,8 @@ class EvalConfig:
     Attributes:
         chunker: a key of ``eval.chunkers.CHUNKERS``.
         strategies: keys of ``eval.retrieval.STRATEGIES``.
+        peers: keys of ``eval.peers.PEERS``, measured as extra rows ``peer:<name>``
+            (a peer whose extra is not installed is skipped and reported).
         ks: cut-offs of the rank metrics (searches with ``k``, no budget).
         budgets: context-token budgets (searches with ``max_results`` and the budget).
         at_k / at_budget: metric families (keys of ``eval.metrics.METRICS``).
@@ -53,6 +59,7 @@ class EvalConfig:
 
     chunker: str = "tiers"
     strategies: tuple[str, ...] = tuple(STRATEGIES)
+    peers: tuple[str, ...] = tuple(PEERS)
     ks: tuple[int, ...] = (1, 3, 5, 10, 20)
     budgets: tuple[int, ...] = (256, 512, 1024, 2048, 4096)
     at_k: tuple[str, ...] = _AT_K
@@ -65,6 +72,9 @@ class EvalConfig:
         for name in self.strategies:
             if name not in STRATEGIES:
                 raise UnknownNameError("strategy", name, STRATEGIES)
+        for name in self.peers:
+            if name not in PEERS:
+                raise UnknownNameError("peer chunker", name, PEERS)
         for name in (*self.at_k, *self.at_budget):
             if name not in METRICS:
                 raise UnknownNameError("metric", name, METRICS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["plot_curves", "plot_duplicates"]
+__all__ = ["plot_curves", "plot_duplicates", "plot_evidence"]
 
 _INSTALL = "the report's plots need matplotlib: pip install 'chat-memory-chunks[eval]'"
 
@@ -65,6 +65,34 @@ def plot_duplicates(
     right.set_xlabel("% of returned characters already returned")
     right.set_title("cross-tier redundancy (1024-token budget)")
     right.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def plot_evidence(retrieval: dict[str, Any], *, path: Path) -> Path:
+    """Evidence span recall against the context budget: ours solid, peers dashed."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(11, 5))
+    colours = plt.get_cmap("tab20").colors
+    for number, (name, figures) in enumerate(retrieval.items()):
+        points = sorted((int(b), v["evidence_recall"]) for b, v in figures["at_budget"].items())
+        style = "--" if figures.get("source") == "peer" else "-"
+        axis.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            style,
+            marker="o",
+            color=colours[number % len(colours)],
+            label=name,
+        )
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("context budget (tokens)")
+    axis.set_ylabel("evidence span recall")
+    axis.set_ylim(0, 1)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from statistics import fmean
 from typing import Any
 
-from chunking import Chunk
+from chunking import Chunk, Conversation
 from eval.chunkers import CHUNKERS
 from eval.config import EvalConfig
 from eval.cost import collect_cost
@@ -26,8 +26,16 @@ from eval.duplicates import (
 )
 from eval.errors import DatasetError
 from eval.metrics import METRICS
+from eval.peers import peer_chunks
 from eval.reimport import state_delta
-from eval.retrieval import STRATEGIES, Retriever, TierIndexes
+from eval.retrieval import (
+    STRATEGIES,
+    PeerIndex,
+    Retriever,
+    TierIndexes,
+    peer_retrievers,
+    peer_rows,
+)
 
 __all__ = ["Notify", "evaluate"]
 
@@ -52,8 +60,8 @@ def evaluate(
     results: dict[str, Any] = {
         "config": config.to_dict(),
         "dataset": _describe(dataset, chunks),
-        "retrieval": _retrieval(dataset, chunks, config, notify),
     }
+    results["retrieval"], results["peers"] = _retrieval(dataset, chunks, config, notify)
     timings["retrieval_s"] = time.perf_counter() - started - timings["chunking_s"]
     notify("looking for duplicates")
     results["duplicates"] = _duplicates(chunks)
@@ -86,6 +94,7 @@ def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any
         "users": len(dataset.corpora),
         "conversations": sum(len(c.conversations) for c in dataset.corpora),
         "queries": len(dataset.queries),
+        "queries_without_gold_spans": sum(not query.gold.spans for query in dataset.queries),
         "query_kinds": dict(sorted(kinds.items())),
         "chunks": dict(sorted(tiers.items())),
         "chunk_tokens": dict(sorted(tokens.items())),
@@ -94,25 +103,76 @@ def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any
 
 def _retrieval(
     dataset: Dataset, chunks: dict[str, list[Chunk]], config: EvalConfig, notify: Notify
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Figures of every row (our strategies, then the peers'), and what happened to the peers."""
     by_user: dict[str, list[Query]] = {}
     for query in dataset.queries:
         if query.user_id not in chunks:
             raise DatasetError(f"query {query.id!r}: user {query.user_id!r} has no conversations")
         by_user.setdefault(query.user_id, []).append(query)
+    conversations = {corpus.user_id: corpus.conversations for corpus in dataset.corpora}
+    peers = _Peers(config.peers, notify)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in config.strategies}
-    dedups: dict[str, bool] = {}
+    about: dict[str, dict[str, Any]] = {}
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
         indexes = TierIndexes.build(chunks[user])
-        for name in config.strategies:
-            retriever = STRATEGIES[name](indexes)
-            dedups[name] = retriever.deduplicates
-            rows[name].extend(_measure(retriever, query, config) for query in queries)
-    return {
-        name: {"deduplicates": dedups.get(name, True), **_summarise(per_query, config)}
+        retrievers = [STRATEGIES[name](indexes) for name in config.strategies]
+        for retriever in [*retrievers, *peers.retrievers(conversations[user])]:
+            about[retriever.name] = {"deduplicates": retriever.deduplicates}
+            rows.setdefault(retriever.name, []).extend(
+                _measure(retriever, query, config) for query in queries
+            )
+    for name in peers.skipped:  # a peer that failed part-way keeps no partial row
+        for row in peer_rows(name):
+            rows.pop(row, None)
+    retrieval = {
+        name: {
+            "deduplicates": about.get(name, {}).get("deduplicates", True),
+            "source": "peer" if name.startswith("peer:") else "ours",
+            **_summarise(per_query, config),
+        }
         for name, per_query in rows.items()
     }
+    return retrieval, peers.summary()
+
+
+class _Peers:
+    """The peer chunkers of a run: their retrievers per user, and the ones skipped and why."""
+
+    def __init__(self, names: tuple[str, ...], notify: Notify) -> None:
+        self.names = names
+        self.notify = notify
+        self.skipped: dict[str, str] = {}
+        self.chunks: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}
+
+    def retrievers(self, conversations: tuple[Conversation, ...]) -> list[Retriever]:
+        found: list[Retriever] = []
+        for name in self.names:
+            if name in self.skipped:
+                continue
+            started = time.perf_counter()
+            try:
+                made = peer_chunks(name, conversations)
+            except ImportError as error:
+                self.skipped[name] = str(error)
+                self.notify(f"peer {name} skipped: {error}")
+                continue
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            self.chunks[name] = self.chunks.get(name, 0) + len(made)
+            found.extend(peer_retrievers(PeerIndex.build(name, made, conversations)))
+        return found
+
+    def summary(self) -> dict[str, Any]:
+        measured = [name for name in self.names if name not in self.skipped]
+        return {
+            "requested": list(self.names),
+            "rows": [row for name in measured for row in peer_rows(name)],
+            "skipped": dict(self.skipped),
+            "chunks": {name: self.chunks.get(name, 0) for name in measured},
+            "chunking_s": {name: round(self.seconds.get(name, 0.0), 3) for name in measured},
+        }
 
 
 def _measure(retriever: Retriever, query: Query, config: EvalConfig) -> dict[str, Any]:
@@ -130,28 +190,24 @@ def _measure(retriever: Retriever, query: Query, config: EvalConfig) -> dict[str
     return {"kind": query.kind, "at_k": at_k, "at_budget": at_budget}
 
 
+_BY_KIND_AT_BUDGET = ("recall", "evidence_recall", "evidence_strict_recall", "evidence_precision")
+
+
 def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:
     def mean(rows: list[dict[str, Any]], group: str, key: int, metric: str) -> float:
         return round(fmean(row[group][key][metric] for row in rows), 6) if rows else 0.0
 
-    kinds = sorted({row["kind"] for row in per_query})
-    by_kind = {
-        kind: {
-            **{
-                f"recall@{k}": mean(
-                    [r for r in per_query if r["kind"] == kind], "at_k", k, "recall"
-                )
-                for k in config.ks
-            },
-            **{
-                f"recall@{b}tok": mean(
-                    [r for r in per_query if r["kind"] == kind], "at_budget", b, "recall"
-                )
-                for b in config.budgets
-            },
+    def kind_figures(rows: list[dict[str, Any]]) -> dict[str, float]:
+        at_k = {f"recall@{k}": mean(rows, "at_k", k, "recall") for k in config.ks}
+        at_budget = {
+            f"{metric}@{b}tok": mean(rows, "at_budget", b, metric)
+            for metric in _BY_KIND_AT_BUDGET
+            if metric in config.at_budget
+            for b in config.budgets
         }
-        for kind in kinds
-    }
+        return {**at_k, **at_budget}
+
+    kinds = sorted({row["kind"] for row in per_query})
     return {
         "queries": len(per_query),
         "at_k": {
@@ -161,7 +217,9 @@ def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str,
             str(b): {m: mean(per_query, "at_budget", b, m) for m in config.at_budget}
             for b in config.budgets
         },
-        "by_kind": by_kind,
+        "by_kind": {
+            kind: kind_figures([r for r in per_query if r["kind"] == kind]) for kind in kinds
+        },
     }
 
 

@@ -12,18 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from eval.compare import small_to_big_vs_large, summary_rows
+from eval.evidence_report import evidence_section
+from eval.markdown import table
 from eval.plots import plot_curves, plot_duplicates
 
 __all__ = ["SECTIONS", "Section", "table"]
 
 Section = Callable[[dict[str, Any], Path], str]
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    """A markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def missing(reason: str) -> str:
@@ -240,6 +235,7 @@ def _environment(results: dict[str, Any], out: Path) -> str:
 SECTIONS: dict[str, Section] = {
     "summary": _summary,
     "dataset": _dataset,
+    "evidence": evidence_section,
     "retrieval": _retrieval,
     "small_to_big": _small_to_big,
     "duplicates": _duplicates,

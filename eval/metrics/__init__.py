@@ -1,27 +1,33 @@
 """Retrieval metrics, named by strings such as ``"recall@5"`` or ``"span_iou"``.
 
-``METRICS`` maps a metric family to a function ``(ranked, gold, k) -> float``;
-:func:`get_metric` parses ``"family@k"`` (no ``@k``: the whole list).
+``METRICS`` maps a metric family to a function ``(ranked, gold, k) -> float``
+over retrieval units (:class:`eval.units.MessageUnit`: our chunks, or a peer's
+labelled with the messages they overlap); :func:`get_metric` parses
+``"family@k"`` (no ``@k``: the whole list).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from chunking import Chunk
 from eval.dataset import Gold
 from eval.errors import UnknownNameError
 from eval.metrics.context import context_tokens
+from eval.metrics.evidence import evidence_precision, evidence_recall, evidence_strict_recall
 from eval.metrics.ranking import mrr, ndcg, precision, recall
 from eval.metrics.relevance import relevance
 from eval.metrics.spans import redundancy, span_iou, span_precision, span_recall
+from eval.units import MessageUnit
 
 __all__ = ["METRICS", "Metric", "get_metric", "relevance"]
 
-Metric = Callable[[Sequence[Chunk], Gold, int | None], float]
+Metric = Callable[[Sequence[MessageUnit], Gold, int | None], float]
 
 METRICS: dict[str, Metric] = {
     "context_tokens": context_tokens,
+    "evidence_precision": evidence_precision,
+    "evidence_recall": evidence_recall,
+    "evidence_strict_recall": evidence_strict_recall,
     "mrr": mrr,
     "ndcg": ndcg,
     "precision": precision,
@@ -33,7 +39,7 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def get_metric(name: str) -> Callable[[Sequence[Chunk], Gold], float]:
+def get_metric(name: str) -> Callable[[Sequence[MessageUnit], Gold], float]:
     """The metric named ``name`` (``"ndcg@10"``), as a function of (ranked, gold).
 
     Raises:
@@ -51,7 +57,7 @@ def get_metric(name: str) -> Callable[[Sequence[Chunk], Gold], float]:
             raise ValueError(f"metric {name!r}: the cut-off after '@' must be a positive integer")
         k = int(cutoff)
 
-    def metric(ranked: Sequence[Chunk], gold: Gold) -> float:
+    def metric(ranked: Sequence[MessageUnit], gold: Gold) -> float:
         return function(ranked, gold, k)
 
     metric.__doc__ = function.__doc__

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chunking import Chunk
 from eval.dataset import Gold
+from eval.units import SpanUnit
 
 __all__ = ["context_tokens"]
 
 
-def context_tokens(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def context_tokens(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
     """context_tokens@k = sum of ``token_count`` of the top k chunks (cl100k).
 
     Averaged over queries it is the mean context tokens per query. ``gold`` is

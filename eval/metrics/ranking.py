@@ -11,18 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from chunking import Chunk
 from eval.dataset import Gold
 from eval.metrics.relevance import newly_covered, relevance
+from eval.units import MessageUnit
 
 __all__ = ["mrr", "ndcg", "precision", "recall"]
 
 
-def _top(ranked: Sequence[Chunk], k: int | None) -> Sequence[Chunk]:
+def _top(ranked: Sequence[MessageUnit], k: int | None) -> Sequence[MessageUnit]:
     return ranked if k is None else ranked[:k]
 
 
-def precision(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def precision(ranked: Sequence[MessageUnit], gold: Gold, k: int | None) -> float:
     """precision@k = (sum_{i<=k} rel_i) / k.
 
     The denominator is ``k`` even when fewer than ``k`` chunks were returned
@@ -36,7 +36,7 @@ def precision(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
     return sum(relevance(top, gold)) / denominator
 
 
-def recall(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def recall(ranked: Sequence[MessageUnit], gold: Gold, k: int | None) -> float:
     """recall@k = |gold messages contained in the top k chunks| / |G|.
 
     A gold message counts once however many chunks contain it; ``k`` larger
@@ -47,7 +47,7 @@ def recall(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
     return sum(newly_covered(_top(ranked, k), gold)) / len(gold.messages)
 
 
-def mrr(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def mrr(ranked: Sequence[MessageUnit], gold: Gold, k: int | None) -> float:
     """MRR@k = 1 / (rank of the first relevant chunk), 0.0 if none in the top k."""
     if not gold.messages:
         return 0.0
@@ -57,7 +57,7 @@ def mrr(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
     return 0.0
 
 
-def ndcg(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def ndcg(ranked: Sequence[MessageUnit], gold: Gold, k: int | None) -> float:
     """nDCG@k with binary gains.
 
     DCG@k = sum_{i<=k} rel_i / log2(i + 1); the ideal ranks one relevant chunk

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from chunking import Chunk
 from eval.dataset import Gold, Span
+from eval.units import SpanUnit
 
 __all__ = ["intersection", "redundancy", "span_iou", "span_precision", "span_recall", "union"]
 
@@ -40,18 +40,18 @@ def intersection(a: Iterable[Span], b: Iterable[Span]) -> int:
     return total
 
 
-def _spans(ranked: Sequence[Chunk], k: int | None) -> list[Span]:
+def _spans(ranked: Sequence[SpanUnit], k: int | None) -> list[Span]:
     top = ranked if k is None else ranked[:k]
     return [Span(c.conversation_id, c.start, c.end) for c in top]
 
 
-def span_recall(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def span_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
     """span_recall@k = hit / |U(G)|; 0.0 when there are no gold spans."""
     total = sum(s.length for s in union(gold.spans))
     return intersection(_spans(ranked, k), gold.spans) / total if total else 0.0
 
 
-def span_precision(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def span_precision(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
     """span_precision@k = hit / sum_{r in R} |r|.
 
     The denominator sums the returned lengths without merging them, so text
@@ -62,7 +62,7 @@ def span_precision(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
     return intersection(spans, gold.spans) / returned if returned else 0.0
 
 
-def span_iou(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def span_iou(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
     """span_iou@k = hit / (sum_{r in R} |r| + |U(G)| - hit).
 
     The denominator is the returned length plus the gold characters not
@@ -74,7 +74,7 @@ def span_iou(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
     return hit / denominator if denominator else 0.0
 
 
-def redundancy(ranked: Sequence[Chunk], gold: Gold, k: int | None) -> float:
+def redundancy(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
     """Share of returned characters that repeat text already returned.
 
     redundancy@k = (sum_{r in R} |r| - |U(R)|) / sum_{r in R} |r|; 0.0 when

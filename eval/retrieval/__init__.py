@@ -1,9 +1,11 @@
 """Retrieval strategies over chunks, all behind one interface (:class:`Retriever`).
 
 ``STRATEGIES`` maps a strategy name to a factory that builds the retriever
-over one user's :class:`TierIndexes`. Every strategy deduplicates overlapping
-spans and caps its results by ``k`` and a context-token budget, except the
-``*-nodedup`` control, which shows what deduplication removes.
+over one user's :class:`TierIndexes`; peer chunkers' rows (``peer:<name>``)
+are built by :func:`peer_retrievers` over a :class:`PeerIndex`. Every strategy
+deduplicates overlapping spans and caps its results by ``k`` and a
+context-token budget, except the ``*-nodedup`` control, which shows what
+deduplication removes.
 """
 
 from collections.abc import Callable
@@ -11,11 +13,15 @@ from collections.abc import Callable
 from eval.retrieval.base import Retriever, cap, dedup_spans, finish
 from eval.retrieval.bm25 import BM25Index, TierBM25, TierIndexes
 from eval.retrieval.fusion import TierFusion
+from eval.retrieval.peer import PeerAutoMerge, PeerBM25, PeerIndex, peer_retrievers, peer_rows
 from eval.retrieval.small_to_big import SmallToBig
 
 __all__ = [
     "STRATEGIES",
     "BM25Index",
+    "PeerAutoMerge",
+    "PeerBM25",
+    "PeerIndex",
     "Retriever",
     "SmallToBig",
     "TierBM25",
@@ -24,6 +30,8 @@ __all__ = [
     "cap",
     "dedup_spans",
     "finish",
+    "peer_retrievers",
+    "peer_rows",
 ]
 
 Factory = Callable[[TierIndexes], Retriever]

@@ -1,22 +1,29 @@
 """The retrieval interface and what every strategy does before returning.
 
-A strategy ranks chunks for a query; :func:`finish` then removes chunks whose
-span overlaps a better-ranked one (so no character is returned twice) and
-caps the list by ``k`` and by a context-token budget.
+A strategy ranks units (:class:`eval.units.SpanUnit`: our chunks or a peer's)
+for a query; :func:`finish` then removes units whose span overlaps a
+better-ranked one (so no character is returned twice) and caps the list by
+``k`` and by a context-token budget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from chunking import Chunk
+from eval.units import MessageUnit, SpanUnit
 
 __all__ = ["Retriever", "cap", "dedup_spans", "finish"]
 
+U = TypeVar("U", bound=SpanUnit)
+
 
 class Retriever(Protocol):
-    """A retrieval strategy over one user's chunks."""
+    """A retrieval strategy over one user's chunks (ours or a peer chunker's).
+
+    Results carry ``message_ids`` so that every metric applies; a peer's units
+    get them by :func:`eval.units.label_messages`, the rule our chunker uses.
+    """
 
     @property
     def name(self) -> str:
@@ -28,8 +35,10 @@ class Retriever(Protocol):
         """Whether overlapping spans are removed before returning."""
         ...
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[Chunk]:
-        """The best chunks for ``query``, best first.
+    def search(
+        self, query: str, *, k: int, token_budget: int | None = None
+    ) -> Sequence[MessageUnit]:
+        """The best units for ``query``, best first.
 
         Invariants: at most ``k`` chunks; their ``token_count`` sum is at most
         ``token_budget`` (when given); when ``deduplicates``, no two returned
@@ -38,7 +47,7 @@ class Retriever(Protocol):
         ...
 
 
-def dedup_spans(chunks: Iterable[Chunk]) -> list[Chunk]:
+def dedup_spans(chunks: Iterable[U]) -> list[U]:
     """Keep chunks in order, dropping any that overlaps an earlier kept one.
 
     Two chunks overlap when they belong to the same conversation and their
@@ -52,7 +61,7 @@ def dedup_spans(chunks: Iterable[Chunk]) -> list[Chunk]:
     >>> [c.chunk_tier.value for c in dedup_spans([small, large, medium])]
     ['small']
     """
-    kept: list[Chunk] = []
+    kept: list[U] = []
     spans: dict[str, list[tuple[int, int]]] = {}
     for chunk in chunks:
         taken = spans.setdefault(chunk.conversation_id, [])
@@ -63,14 +72,14 @@ def dedup_spans(chunks: Iterable[Chunk]) -> list[Chunk]:
     return kept
 
 
-def cap(chunks: Iterable[Chunk], *, k: int, token_budget: int | None = None) -> list[Chunk]:
+def cap(chunks: Iterable[U], *, k: int, token_budget: int | None = None) -> list[U]:
     """The first chunks in order, at most ``k``, stopping before the budget is exceeded.
 
     Chunks are taken in rank order until the next one would make the sum of
     ``token_count`` exceed ``token_budget``; that chunk and all after it are
     left out (no skipping ahead to a smaller one, which would reorder ranks).
     """
-    taken: list[Chunk] = []
+    taken: list[U] = []
     used = 0
     for chunk in chunks:
         if len(taken) >= k:
@@ -82,8 +91,6 @@ def cap(chunks: Iterable[Chunk], *, k: int, token_budget: int | None = None) -> 
     return taken
 
 
-def finish(
-    ranked: Sequence[Chunk], *, k: int, token_budget: int | None, dedup: bool = True
-) -> list[Chunk]:
+def finish(ranked: Sequence[U], *, k: int, token_budget: int | None, dedup: bool = True) -> list[U]:
     """What every strategy returns: ``ranked`` deduplicated, then capped."""
     return cap(dedup_spans(ranked) if dedup else ranked, k=k, token_budget=token_budget)

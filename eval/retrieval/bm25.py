@@ -1,16 +1,19 @@
-"""BM25 over chunks, with ``bm25s``; one index per tier of one user's chunks."""
+"""BM25 over span units, with ``bm25s``; one index per tier of one user's chunks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from chunking import Chunk
 from eval.retrieval.base import finish
+from eval.units import SpanUnit
 
 __all__ = ["BM25Index", "TierBM25", "TierIndexes"]
+
+U = TypeVar("U", bound=SpanUnit)
 
 _INSTALL = "the eval harness needs its extra: pip install 'chat-memory-chunks[eval]'"
 
@@ -23,15 +26,16 @@ def _bm25s() -> Any:
     return bm25s
 
 
-class BM25Index:
+class BM25Index(Generic[U]):
     """BM25 (bm25s defaults: Lucene variant, k1=1.5, b=0.75, English stopwords).
 
+    Indexes the ``content`` of any span units (our chunks, a peer's chunks).
     :meth:`rank` scores every chunk and returns those with a positive score,
     best first; equal scores keep the chunks' order in ``chunks`` (their
     conversation order and position), so rankings are deterministic.
     """
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, chunks: Sequence[U]) -> None:
         self.chunks = tuple(chunks)
         bm25s = _bm25s()
         self._tokenize = bm25s.tokenize
@@ -47,7 +51,7 @@ class BM25Index:
         )
         return tokens
 
-    def _rank(self, query: str) -> tuple[tuple[Chunk, float], ...]:
+    def _rank(self, query: str) -> tuple[tuple[U, float], ...]:
         import numpy as np
 
         if not self.chunks:
@@ -65,7 +69,7 @@ class BM25Index:
 class TierIndexes:
     """One BM25 index per tier over one user's chunks, and chunks by id."""
 
-    by_tier: dict[str, BM25Index]
+    by_tier: dict[str, BM25Index[Chunk]]
     by_id: dict[str, Chunk]
 
     @classmethod

@@ -1,0 +1,52 @@
+"""Evidence metrics: each gold span is one evidence unit (a LoCoMo evidence turn).
+
+Thin registry adapters over :mod:`eval.evidence`, scored on the top ``k``
+units (``None``: the whole list, already cut to a context budget by the
+retriever). ``E_i`` is gold span ``i`` of ``gold.spans``, ``n`` their number,
+``R`` the union of the returned characters:
+
+- ``evidence_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|`` (a fragment scores its share);
+- ``evidence_strict_recall = (1/n) * #{i : E_i ⊆ R}`` (only whole turns count);
+- ``evidence_precision = |R ∩ U(E)| / |R|`` in characters, each counted once.
+
+A query without gold spans scores 0.0 on all three, the registry's convention
+for a query with nothing to find (see :mod:`eval.metrics.ranking`); the run
+counts such queries in ``dataset.queries_without_gold_spans``, so a mean
+lowered by them is visible. An empty result scores 0.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eval.dataset import Gold
+from eval.evidence import EvidenceSpan, char_precision, span_recall, strict_recall
+from eval.units import SpanUnit
+
+__all__ = ["evidence_precision", "evidence_recall", "evidence_strict_recall", "gold_evidence"]
+
+
+def gold_evidence(gold: Gold) -> tuple[EvidenceSpan, ...]:
+    """The gold spans as evidence units (gold spans name no message: ``message_id`` is empty)."""
+    return tuple(EvidenceSpan(s.conversation_id, "", s.start, s.end) for s in gold.spans)
+
+
+def _top(ranked: Sequence[SpanUnit], k: int | None) -> Sequence[SpanUnit]:
+    return ranked if k is None else ranked[:k]
+
+
+def evidence_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
+    """Mean share of each gold span's characters returned (span recall; see the module)."""
+    evidence = gold_evidence(gold)
+    return span_recall(_top(ranked, k), evidence) if evidence else 0.0
+
+
+def evidence_strict_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
+    """Share of gold spans returned whole, possibly by several units (see the module)."""
+    evidence = gold_evidence(gold)
+    return strict_recall(_top(ranked, k), evidence) if evidence else 0.0
+
+
+def evidence_precision(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
+    """Share of the distinct returned characters inside some gold span (see the module)."""
+    return char_precision(_top(ranked, k), gold_evidence(gold))

@@ -1,0 +1,44 @@
+"""The evidence section's tables: every row, the best value per column in bold."""
+
+from eval.evidence_report import evidence_section
+
+
+def row(source, recall, strict, precision, *, budgets=(512, 1024, 2048), kinds=("a", "b")):
+    figures = {
+        "evidence_recall": recall,
+        "evidence_strict_recall": strict,
+        "evidence_precision": precision,
+    }
+    return {
+        "source": source,
+        "at_budget": {str(b): dict(figures) for b in budgets},
+        "by_kind": {kind: {f"{m}@1024tok": v for m, v in figures.items()} for kind in kinds},
+    }
+
+
+def test_best_per_column_is_bold_ties_included_and_missing_is_a_dash(tmp_path):
+    results = {
+        "dataset": {"queries_without_gold_spans": 0},
+        "peers": {"skipped": {}},
+        "retrieval": {
+            "ours": row("ours", 0.9, 0.8, 0.1),
+            "peer:x": row("peer", 0.7, 0.8, 0.2, budgets=(512, 1024), kinds=("a",)),
+        },
+    }
+    section = evidence_section(results, tmp_path)
+    budgets, by_kind = section.split("### By query kind")
+    lines = {
+        line.split(" | ")[0]: line.removesuffix(" |")
+        for line in budgets.splitlines()
+        if line.startswith("| ")
+    }
+    first = lines["| ours"].split(" | ")
+    assert first[1:4] == ["**0.900**", "**0.900**", "**0.900**"]
+    assert first[4:7] == ["**0.800**", "**0.800**", "**0.800**"]  # tie: both bold
+    assert first[7:10] == ["0.100", "0.100", "**0.100**"]  # the peer has no 2048 figure
+    peer = lines["| peer:x"].split(" | ")
+    assert peer[1:4] == ["0.700", "0.700", "-"]
+    assert peer[4:6] == ["**0.800**", "**0.800**"]
+    assert peer[7:9] == ["**0.200**", "**0.200**"]
+    assert "| peer:x | 0.700 | **0.800** | - | - |" in by_kind
+    assert (tmp_path / "evidence_vs_budget.png").exists()
