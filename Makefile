@@ -43,12 +43,24 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same ru
 
 DATASET ?= fixtures/synthetic
 EVAL_OUT ?= eval/reports/latest
+# LoCoMo-format dev data (CC BY-NC, never committed): used by SWEEP=1 and eval-locomo when present.
+LOCOMO ?= ../shared/data/locomo/dev.json
+SWEEP_DATASETS = fixtures/synthetic $(wildcard $(LOCOMO))
 
-eval: $(STAMP) ## Evaluate chunking + retrieval on the fixtures (DATASET=...); report in eval/reports/latest/
+eval: $(STAMP) ## Evaluate on the fixtures (DATASET=..., SWEEP=1 adds the tier-budget sweep); report in eval/reports/latest/
 	$(BIN)/python -m eval run --dataset $(DATASET) --out $(EVAL_OUT)
+ifeq ($(SWEEP),1)
+	$(BIN)/python -m eval sweep $(foreach d,$(SWEEP_DATASETS),--dataset $(d)) --out $(EVAL_OUT)/sweep
+endif
 
 eval-check: eval ## Run eval, then fail on a regression against eval/baseline.json
 	$(BIN)/python -m eval check --metrics $(EVAL_OUT)/metrics.json --baseline eval/baseline.json
+
+eval-locomo: $(STAMP) ## Evaluate on LoCoMo dev (LOCOMO=...) and gate it against eval/baseline-locomo.json; skipped when absent
+	@if [ -f "$(LOCOMO)" ]; then \
+		$(BIN)/python -m eval run --dataset $(LOCOMO) --out eval/reports/locomo && \
+		$(BIN)/python -m eval check --metrics eval/reports/locomo/metrics.json --baseline eval/baseline-locomo.json; \
+	else echo "eval-locomo: $(LOCOMO) not found; LoCoMo evaluation skipped"; fi
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv, import every module
 	rm -rf dist build/wheel-venv

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from eval.errors import EvalError
 from eval.loading import load_dataset
 from eval.report import write_report
 from eval.runner import evaluate
+from eval.sweep import sweep
+from eval.sweep_report import write_sweep
 
 __all__ = ["main"]
 
@@ -60,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     gate.add_argument("--metrics", type=Path, default=DEFAULT_OUT / "metrics.json")
     gate.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
     gate.set_defaults(run=_check)
+    grid = commands.add_parser(
+        "sweep", help="sweep tier budgets and context weights; choose on a training split"
+    )
+    grid.add_argument(
+        "--dataset", type=Path, action="append", required=True,
+        help="a dataset (fixtures directory or LoCoMo-format .json); repeat for several",
+    )  # fmt: skip
+    grid.add_argument("--out", type=Path, default=DEFAULT_OUT / "sweep", help="output directory")
+    grid.add_argument("--quiet", action="store_true", help="no progress lines")
+    grid.set_defaults(run=_sweep)
     base = commands.add_parser("baseline", help="write the baseline from a run's metrics.json")
     base.add_argument("--metrics", type=Path, default=DEFAULT_OUT / "metrics.json")
     base.add_argument("--out", type=Path, default=DEFAULT_BASELINE)
@@ -69,11 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-
-    def notify(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
-
+    notify = _notifier(args.quiet)
     _quiet_bm25s()
     notify(f"loading {args.dataset}")
     dataset = load_dataset(args.dataset)
@@ -107,6 +115,35 @@ def _run(args: argparse.Namespace) -> int:
         )
     print(f"report: {report}  ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    notify = _notifier(args.quiet)
+    _quiet_bm25s()
+    datasets = []
+    for path in args.dataset:
+        notify(f"loading {path}")
+        datasets.append(load_dataset(path))
+    results = sweep(datasets, notify=notify)
+    report = write_sweep(results, args.out)
+    chosen = results["chosen"]
+    print(
+        f"chosen on the training side: tiers {chosen['small']}/{chosen['medium']}/"
+        f"{chosen['large']}, context weights parent {chosen['parent']:g}, "
+        f"neighbours {chosen['neighbours']:g}"
+    )
+    print(f"sweep report: {report}")
+    return 0
+
+
+def _notifier(quiet: bool) -> Callable[[str], None]:
+    started = time.perf_counter()
+
+    def notify(message: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return notify
 
 
 def _quiet_bm25s() -> None:

@@ -10,6 +10,7 @@ from eval.errors import UnknownNameError
 from eval.metrics import METRICS
 from eval.peers import PEERS
 from eval.retrieval import STRATEGIES
+from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer
 
 __all__ = ["EvalConfig"]
 
@@ -51,6 +52,8 @@ class EvalConfig:
         budgets: context-token budgets (searches with ``max_results`` and the budget).
         at_k / at_budget: metric families (keys of ``eval.metrics.METRICS``).
         max_results: ``k`` of the budgeted searches (large: the budget binds).
+        analyzer: how every index (ours and the peers') cuts text into BM25 terms.
+        index_dates: whether indexes also see the days of each unit's messages.
 
     Raises:
         UnknownNameError: a name not in its registry.
@@ -65,6 +68,8 @@ class EvalConfig:
     at_k: tuple[str, ...] = _AT_K
     at_budget: tuple[str, ...] = _AT_BUDGET
     max_results: int = 1000
+    analyzer: Analyzer = DEFAULT_ANALYZER
+    index_dates: bool = True
 
     def __post_init__(self) -> None:
         if self.chunker not in CHUNKERS:

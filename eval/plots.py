@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["plot_curves", "plot_duplicates", "plot_evidence"]
+__all__ = ["plot_curves", "plot_duplicates", "plot_evidence", "pyplot"]
 
 _INSTALL = "the report's plots need matplotlib: pip install 'chat-memory-chunks[eval]'"
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, or an ImportError naming the extra."""
     try:
         import matplotlib
     except ImportError as error:
@@ -25,7 +26,7 @@ def plot_curves(
     retrieval: dict[str, Any], *, group: str, metrics: tuple[str, ...], xlabel: str, path: Path
 ) -> Path:
     """One panel per metric, one line per strategy, against k or the budget."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
     for axis, metric in zip(axes[0], metrics, strict=True):
         for name, figures in retrieval.items():
@@ -47,7 +48,7 @@ def plot_duplicates(
     duplicates: dict[str, Any], redundancy: dict[str, float], *, path: Path
 ) -> Path:
     """Duplicates per tier (text, rows, near) and context redundancy per strategy."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     tiers = list(duplicates["exact"])
     width = 0.25
@@ -73,7 +74,7 @@ def plot_duplicates(
 
 def plot_evidence(retrieval: dict[str, Any], *, path: Path) -> Path:
     """Evidence span recall against the context budget: ours solid, peers dashed."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(11, 5))
     colours = plt.get_cmap("tab20").colors
     for number, (name, figures) in enumerate(retrieval.items()):

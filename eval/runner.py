@@ -36,6 +36,7 @@ from eval.retrieval import (
     peer_retrievers,
     peer_rows,
 )
+from eval.retrieval.text import Analyzer, MessageDates, message_dates
 
 __all__ = ["Notify", "evaluate"]
 
@@ -116,9 +117,11 @@ def _retrieval(
     about: dict[str, dict[str, Any]] = {}
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
-        indexes = TierIndexes.build(chunks[user])
+        dates = message_dates(conversations[user]) if config.index_dates else None
+        indexes = TierIndexes.build(chunks[user], analyzer=config.analyzer, dates=dates)
         retrievers = [STRATEGIES[name](indexes) for name in config.strategies]
-        for retriever in [*retrievers, *peers.retrievers(conversations[user])]:
+        theirs = peers.retrievers(conversations[user], analyzer=config.analyzer, dates=dates)
+        for retriever in [*retrievers, *theirs]:
             about[retriever.name] = {"deduplicates": retriever.deduplicates}
             rows.setdefault(retriever.name, []).extend(
                 _measure(retriever, query, config) for query in queries
@@ -147,7 +150,13 @@ class _Peers:
         self.chunks: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
 
-    def retrievers(self, conversations: tuple[Conversation, ...]) -> list[Retriever]:
+    def retrievers(
+        self,
+        conversations: tuple[Conversation, ...],
+        *,
+        analyzer: Analyzer,
+        dates: MessageDates | None,
+    ) -> list[Retriever]:
         found: list[Retriever] = []
         for name in self.names:
             if name in self.skipped:
@@ -161,7 +170,8 @@ class _Peers:
                 continue
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
             self.chunks[name] = self.chunks.get(name, 0) + len(made)
-            found.extend(peer_retrievers(PeerIndex.build(name, made, conversations)))
+            index = PeerIndex.build(name, made, conversations, analyzer=analyzer, dates=dates)
+            found.extend(peer_retrievers(index))
         return found
 
     def summary(self) -> dict[str, Any]:

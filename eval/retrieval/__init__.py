@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from eval.retrieval.base import Retriever, cap, dedup_spans, finish
 from eval.retrieval.bm25 import BM25Index, TierBM25, TierIndexes
+from eval.retrieval.context import ContextBM25, ContextRanker, ContextWeights
 from eval.retrieval.fusion import TierFusion
 from eval.retrieval.peer import PeerAutoMerge, PeerBM25, PeerIndex, peer_retrievers, peer_rows
 from eval.retrieval.small_to_big import SmallToBig
@@ -19,6 +20,9 @@ from eval.retrieval.small_to_big import SmallToBig
 __all__ = [
     "STRATEGIES",
     "BM25Index",
+    "ContextBM25",
+    "ContextRanker",
+    "ContextWeights",
     "PeerAutoMerge",
     "PeerBM25",
     "PeerIndex",
@@ -40,6 +44,7 @@ STRATEGIES: dict[str, Factory] = {
     "bm25:small": lambda indexes: TierBM25(indexes, "small"),
     "bm25:medium": lambda indexes: TierBM25(indexes, "medium"),
     "bm25:large": lambda indexes: TierBM25(indexes, "large"),
+    "context:small": lambda indexes: ContextBM25(indexes, "small"),
     "small-to-big:medium": lambda indexes: SmallToBig(indexes, "medium"),
     "small-to-big:large": lambda indexes: SmallToBig(indexes, "large"),
     "fusion:medium": lambda indexes: TierFusion(indexes, "medium"),

@@ -8,7 +8,7 @@ better-ranked one (so no character is returned twice) and caps the list by
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
 from eval.units import MessageUnit, SpanUnit
@@ -61,15 +61,18 @@ def dedup_spans(chunks: Iterable[U]) -> list[U]:
     >>> [c.chunk_tier.value for c in dedup_spans([small, large, medium])]
     ['small']
     """
-    kept: list[U] = []
+    return list(iter_dedup(chunks))
+
+
+def iter_dedup(chunks: Iterable[U]) -> Iterator[U]:
+    """:func:`dedup_spans`, lazily: a capped search reads only the ranking's head."""
     spans: dict[str, list[tuple[int, int]]] = {}
     for chunk in chunks:
         taken = spans.setdefault(chunk.conversation_id, [])
         if any(chunk.start < end and start < chunk.end for start, end in taken):
             continue
         taken.append((chunk.start, chunk.end))
-        kept.append(chunk)
-    return kept
+        yield chunk
 
 
 def cap(chunks: Iterable[U], *, k: int, token_budget: int | None = None) -> list[U]:
@@ -93,4 +96,4 @@ def cap(chunks: Iterable[U], *, k: int, token_budget: int | None = None) -> list
 
 def finish(ranked: Sequence[U], *, k: int, token_budget: int | None, dedup: bool = True) -> list[U]:
     """What every strategy returns: ``ranked`` deduplicated, then capped."""
-    return cap(dedup_spans(ranked) if dedup else ranked, k=k, token_budget=token_budget)
+    return cap(iter_dedup(ranked) if dedup else ranked, k=k, token_budget=token_budget)

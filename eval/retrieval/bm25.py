@@ -2,65 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from chunking import Chunk
 from eval.retrieval.base import finish
+from eval.retrieval.text import (
+    DEFAULT_ANALYZER,
+    Analyzer,
+    MessageDates,
+    import_extra,
+    indexed_text,
+)
 from eval.units import SpanUnit
 
 __all__ = ["BM25Index", "TierBM25", "TierIndexes"]
 
 U = TypeVar("U", bound=SpanUnit)
 
-_INSTALL = "the eval harness needs its extra: pip install 'chat-memory-chunks[eval]'"
-
-
-def _bm25s() -> Any:
-    try:
-        import bm25s
-    except ImportError as error:
-        raise ImportError(f"bm25s is missing; {_INSTALL}") from error
-    return bm25s
-
 
 class BM25Index(Generic[U]):
-    """BM25 (bm25s defaults: Lucene variant, k1=1.5, b=0.75, English stopwords).
+    """BM25 (bm25s defaults: Lucene variant, k1=1.5, b=0.75) over span units.
 
-    Indexes the ``content`` of any span units (our chunks, a peer's chunks).
-    :meth:`rank` scores every chunk and returns those with a positive score,
-    best first; equal scores keep the chunks' order in ``chunks`` (their
-    conversation order and position), so rankings are deterministic.
+    Indexes :func:`~eval.retrieval.text.indexed_text` of any span units (our
+    chunks, a peer's chunks), cut into terms by ``analyzer``. :meth:`rank`
+    returns the units with a positive score, best first; equal scores keep the
+    units' order (their conversation order and position), so rankings are
+    deterministic. :meth:`scores` gives every unit's score, in unit order.
     """
 
-    def __init__(self, chunks: Sequence[U]) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[U],
+        *,
+        analyzer: Analyzer = DEFAULT_ANALYZER,
+        dates: MessageDates | None = None,
+        text: Callable[[U], str] | None = None,
+    ) -> None:
         self.chunks = tuple(chunks)
-        bm25s = _bm25s()
-        self._tokenize = bm25s.tokenize
-        self._retriever = bm25s.BM25()
-        corpus = self._tokens([chunk.content for chunk in self.chunks])
+        self.analyzer = analyzer
+        self._retriever = import_extra("bm25s").BM25()
+        indexed = text or (lambda unit: indexed_text(unit, dates))
         if self.chunks:
-            self._retriever.index(corpus, show_progress=False)
+            self._retriever.index(
+                analyzer.terms([indexed(chunk) for chunk in self.chunks]), show_progress=False
+            )
+        self.scores = lru_cache(maxsize=4096)(self._scores)
         self.rank = lru_cache(maxsize=4096)(self._rank)
 
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
-        tokens: list[list[str]] = self._tokenize(
-            texts, stopwords="en", return_ids=False, show_progress=False
-        )
-        return tokens
+    def _scores(self, query: str) -> Any:
+        """Every unit's score for ``query``: a read-only numpy array (zeros: no match)."""
+        import numpy as np
+
+        scores = np.zeros(len(self.chunks), dtype=np.float64)
+        if self.chunks:
+            vocabulary = self._retriever.vocab_dict
+            words = [word for word in self.analyzer.terms([query])[0] if word in vocabulary]
+            if words:
+                scores = np.asarray(self._retriever.get_scores(words), dtype=np.float64)
+        scores.flags.writeable = False
+        return scores
 
     def _rank(self, query: str) -> tuple[tuple[U, float], ...]:
         import numpy as np
 
-        if not self.chunks:
-            return ()
-        vocabulary = self._retriever.vocab_dict
-        words = [word for word in self._tokens([query])[0] if word in vocabulary]
-        if not words:
-            return ()
-        scores = np.asarray(self._retriever.get_scores(words), dtype=np.float64)
+        scores = self.scores(query)
         order = np.lexsort((np.arange(len(scores)), -scores))
         return tuple((self.chunks[int(i)], float(scores[i])) for i in order if scores[i] > 0.0)
 
@@ -73,12 +81,22 @@ class TierIndexes:
     by_id: dict[str, Chunk]
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk]) -> TierIndexes:
+    def build(
+        cls,
+        chunks: Sequence[Chunk],
+        *,
+        analyzer: Analyzer = DEFAULT_ANALYZER,
+        dates: MessageDates | None = None,
+    ) -> TierIndexes:
+        """Index ``chunks`` by tier; ``dates`` (see ``indexed_text``) adds their messages' days."""
         grouped: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             grouped.setdefault(chunk.chunk_tier.value, []).append(chunk)
         return cls(
-            by_tier={tier: BM25Index(group) for tier, group in grouped.items()},
+            by_tier={
+                tier: BM25Index(group, analyzer=analyzer, dates=dates)
+                for tier, group in grouped.items()
+            },
             by_id={chunk.id: chunk for chunk in chunks},
         )
 

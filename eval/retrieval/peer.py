@@ -19,9 +19,19 @@ from eval.peers.llamaindex import PEER_NAME as LLAMAINDEX
 from eval.peers.merging import auto_merge
 from eval.retrieval.base import Retriever, dedup_spans, finish
 from eval.retrieval.bm25 import BM25Index
+from eval.retrieval.context import DEFAULT_WEIGHTS, ContextRanker, ContextWeights
+from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates, indexed_text
 from eval.units import LabelledUnit, label_messages
 
-__all__ = ["AUTO_MERGED", "PeerAutoMerge", "PeerBM25", "PeerIndex", "peer_retrievers", "peer_rows"]
+__all__ = [
+    "AUTO_MERGED",
+    "PeerAutoMerge",
+    "PeerBM25",
+    "PeerContext",
+    "PeerIndex",
+    "peer_retrievers",
+    "peer_rows",
+]
 
 AUTO_MERGED = frozenset({LLAMAINDEX})
 """Peers with a hierarchy, which also get an auto-merging row."""
@@ -29,24 +39,46 @@ AUTO_MERGED = frozenset({LLAMAINDEX})
 
 @dataclass(frozen=True, slots=True)
 class PeerIndex:
-    """BM25 over one peer's leaf chunks of one user's conversations, and every chunk labelled."""
+    """BM25 over one peer's leaf chunks of one user's conversations, and every chunk labelled.
+
+    The leaves are indexed exactly as our chunks are (same analyzer, same
+    message dates, through the messages each leaf overlaps); ``parents`` indexes
+    the chunks that are a leaf's parent (empty for a flat peer), for the
+    context row.
+    """
 
     peer: str
     leaves: BM25Index[PeerChunk]
+    parents: BM25Index[PeerChunk]
     chunks: tuple[PeerChunk, ...]
     units: dict[str, LabelledUnit]
 
     @classmethod
     def build(
-        cls, peer: str, chunks: Sequence[PeerChunk], conversations: Iterable[Conversation]
+        cls,
+        peer: str,
+        chunks: Sequence[PeerChunk],
+        conversations: Iterable[Conversation],
+        *,
+        analyzer: Analyzer = DEFAULT_ANALYZER,
+        dates: MessageDates | None = None,
     ) -> PeerIndex:
         """Index ``chunks`` (made by ``peer`` of ``conversations``, which label them)."""
         rendered = {conversation.id: render(conversation) for conversation in conversations}
+        units = {c.id: label_messages(c, rendered[c.conversation_id]) for c in chunks}
+        leaves = [chunk for chunk in chunks if chunk.leaf]
+        parent_ids = {chunk.parent_id for chunk in leaves}
+        parents = [chunk for chunk in chunks if chunk.id in parent_ids]
+
+        def text(chunk: PeerChunk) -> str:
+            return indexed_text(units[chunk.id], dates)
+
         return cls(
             peer=peer,
-            leaves=BM25Index([chunk for chunk in chunks if chunk.leaf]),
+            leaves=BM25Index(leaves, analyzer=analyzer, text=text),
+            parents=BM25Index(parents, analyzer=analyzer, text=text),
             chunks=tuple(chunks),
-            units={c.id: label_messages(c, rendered[c.conversation_id]) for c in chunks},
+            units=units,
         )
 
     def ranking(self, query: str) -> list[PeerChunk]:
@@ -59,10 +91,17 @@ class PeerIndex:
 
 @dataclass(frozen=True, slots=True)
 class PeerBM25:
-    """Flat BM25 over the peer's leaves, deduplicated and capped like every strategy."""
+    """Flat BM25 over the peer's leaves, capped like every strategy.
+
+    Leaves are returned as ranked, overlaps included: a peer whose leaves
+    overlap (LlamaIndex's share 20 tokens) would lose a mostly new leaf to
+    :func:`~eval.retrieval.base.dedup_spans`, which drops a unit overlapping a
+    better-ranked one whole. Its overlap costs budget instead, as it would in a
+    prompt, and shows in the ``redundancy`` figure.
+    """
 
     index: PeerIndex
-    deduplicates: bool = True
+    deduplicates: bool = False
 
     @property
     def name(self) -> str:
@@ -70,7 +109,36 @@ class PeerBM25:
 
     def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
         ranked = self.index.labelled(self.index.ranking(query))
-        return finish(ranked, k=k, token_budget=token_budget)
+        return finish(ranked, k=k, token_budget=token_budget, dedup=False)
+
+
+class PeerContext:
+    """The peer's leaves ranked by the context score (:mod:`eval.retrieval.context`).
+
+    The same formula and weights as ``context:small``: a leaf with its parent
+    (hierarchical peers) and its neighbours, so that the comparison with our
+    best row is of chunkers, not of ranking formulas. Returned like
+    :class:`PeerBM25` (overlaps kept).
+    """
+
+    deduplicates = False
+
+    def __init__(self, index: PeerIndex, weights: ContextWeights = DEFAULT_WEIGHTS) -> None:
+        self.index = index
+        coarse = index.parents if index.parents.chunks else None
+        self.ranker = ContextRanker(index.leaves, coarse, _parent_id, weights)
+
+    @property
+    def name(self) -> str:
+        return f"peer:{self.index.peer}+context"
+
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
+        ranked = self.index.labelled(self.ranker.rank(query))
+        return finish(ranked, k=k, token_budget=token_budget, dedup=False)
+
+
+def _parent_id(chunk: PeerChunk) -> str | None:
+    return chunk.parent_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +180,14 @@ def _tokens(units: Iterable[LabelledUnit]) -> int:
 
 
 def peer_rows(peer: str) -> tuple[str, ...]:
-    """The report rows of ``peer``: ``peer:<name>``, plus ``+auto-merge`` for a hierarchy."""
-    rows = (f"peer:{peer}",)
+    """The rows of ``peer``: ``peer:<name>``, ``+context``, and ``+auto-merge`` for a hierarchy."""
+    rows = (f"peer:{peer}", f"peer:{peer}+context")
     return (*rows, f"peer:{peer}+auto-merge") if peer in AUTO_MERGED else rows
 
 
 def peer_retrievers(index: PeerIndex) -> list[Retriever]:
     """The retrievers of :func:`peer_rows`, in the same order."""
-    retrievers: list[Retriever] = [PeerBM25(index)]
+    retrievers: list[Retriever] = [PeerBM25(index), PeerContext(index)]
     if index.peer in AUTO_MERGED:
         retrievers.append(PeerAutoMerge(index))
     return retrievers

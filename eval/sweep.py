@@ -1,0 +1,272 @@
+"""The tier-budget sweep: which chunk budgets and context weights retrieve evidence best.
+
+``make eval SWEEP=1`` runs :func:`sweep` over the fixtures and, when present,
+the LoCoMo dev file. For every point of a grid of tier budgets
+(:data:`TIER_GRID`) it chunks each dataset, indexes it, and measures evidence
+span recall, strict recall and precision at the context budgets of
+:data:`BUDGETS` for flat ``bm25:small`` and for ``context:small`` under every
+weight setting of :data:`WEIGHT_GRID`.
+
+Choosing without peeking: each dataset's queries are split in two
+(:func:`split_queries`); the setting is chosen on the **training** side only
+(:func:`objective`, averaged over datasets; ties within one standard error go
+to the cheapest tiers, see ``_choose``), and the report shows the held-out
+**test** side next to it. Then an ablation adds the index and ranking
+choices one at a time on the chosen tiers, to show what each is worth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from statistics import fmean, stdev
+from typing import Any
+
+from chunking import ChunkingConfig, chunk_conversations
+from eval.dataset import Dataset, Query
+from eval.evidence import EvidenceSpan, score_evidence
+from eval.retrieval import ContextBM25, ContextWeights, Retriever, TierBM25, TierIndexes
+from eval.retrieval.text import Analyzer, message_dates
+
+__all__ = [
+    "BUDGETS",
+    "TIER_GRID",
+    "WEIGHT_GRID",
+    "Setting",
+    "objective",
+    "split_queries",
+    "sweep",
+]
+
+BUDGETS = (512, 1024, 2048)
+"""Context-token budgets of the sweep (the issue's three)."""
+
+TIER_GRID: tuple[tuple[int, int, int], ...] = tuple(
+    (small, medium, 2048)
+    for small in (64, 96, 128, 192)
+    for medium in (256, 384, 512, 768)
+    if small * 2 <= medium
+)
+"""(small, medium, large) token budgets tried; ``large`` is fixed (no strategy here returns it)."""
+
+WEIGHT_GRID = tuple(
+    ContextWeights(parent=parent, neighbours=neighbours)
+    for parent in (0.0, 0.5, 1.0)
+    for neighbours in (0.0, 0.3, 0.6, 1.0)
+    if parent or neighbours
+)
+"""Context weights tried at every tier point (both 0 is flat ``bm25:small``, measured anyway)."""
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One measured configuration: tiers, index choices and ranking."""
+
+    small: int
+    medium: int
+    large: int
+    stopwords: str = "en_plus"
+    stem: bool = True
+    dates: bool = True
+    parent: float | None = None  # None: flat bm25:small
+    neighbours: float = 0.0
+
+    @property
+    def tiers(self) -> ChunkingConfig:
+        return ChunkingConfig(small=self.small, medium=self.medium, large=self.large)
+
+    @property
+    def strategy(self) -> str:
+        if self.parent is None:
+            return "bm25:small"
+        return f"context:small (parent {self.parent:g}, neighbours {self.neighbours:g})"
+
+    def retriever(self, indexes: TierIndexes) -> Retriever:
+        if self.parent is None:
+            return TierBM25(indexes, "small")
+        weights = ContextWeights(parent=self.parent, neighbours=self.neighbours)
+        return ContextBM25(indexes, "small", weights=weights)
+
+
+def split_queries(dataset: Dataset) -> dict[str, str]:
+    """``"train"`` or ``"test"`` for every query id: half the users each, else half the queries.
+
+    With two users or more, users are ordered by the SHA-256 of their id and
+    the first ``ceil(n / 2)`` train (LoCoMo: whole conversations are held out).
+    With one user, queries are split the same way by their own id.
+    """
+    users = sorted({q.user_id for q in dataset.queries}, key=_digest)
+    if len(users) >= 2:
+        train = set(users[: (len(users) + 1) // 2])
+        return {q.id: "train" if q.user_id in train else "test" for q in dataset.queries}
+    ids = sorted((q.id for q in dataset.queries), key=_digest)
+    train = set(ids[: (len(ids) + 1) // 2])
+    return {q.id: "train" if q.id in train else "test" for q in dataset.queries}
+
+
+def objective(figures: dict[str, dict[str, float]]) -> float:
+    """Mean of span and strict evidence recall over :data:`BUDGETS` (one side's figures)."""
+    return fmean(
+        (figures[str(b)]["span_recall"] + figures[str(b)]["strict_recall"]) / 2 for b in BUDGETS
+    )
+
+
+def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> dict[str, Any]:
+    """The grid, the chosen setting and the ablation, for every dataset (JSON-ready)."""
+    splits = {d.name: split_queries(d) for d in datasets}
+    grid: dict[str, list[dict[str, Any]]] = {d.name: [] for d in datasets}
+    for number, (small, medium, large) in enumerate(TIER_GRID, start=1):
+        notify(f"sweep: tiers {small}/{medium}/{large} ({number}/{len(TIER_GRID)})")
+        settings = [Setting(small, medium, large)] + [
+            Setting(small, medium, large, parent=w.parent, neighbours=w.neighbours)
+            for w in WEIGHT_GRID
+        ]
+        for dataset in datasets:
+            grid[dataset.name] += _measure(dataset, splits[dataset.name], settings)
+    chosen = _choose(grid)
+    notify("sweep: ablation on the chosen tiers")
+    ablation = {
+        d.name: _measure(d, splits[d.name], _ablation_steps(chosen)) for d in datasets
+    }  # fmt: skip
+    return {
+        "budgets": list(BUDGETS),
+        "objective": "mean over budgets of (span recall + strict recall) / 2, training side",
+        "rule": "the largest small budget within one standard error of the best objective",
+        "split": {
+            d.name: {
+                side: sum(s == side for s in splits[d.name].values()) for side in ("train", "test")
+            }
+            for d in datasets
+        },
+        "chosen": asdict(chosen),
+        "grid": grid,
+        "ablation": ablation,
+    }
+
+
+def _ablation_steps(chosen: Setting) -> list[Setting]:
+    base = Setting(chosen.small, chosen.medium, chosen.large)
+    plain = Setting(base.small, base.medium, base.large, stopwords="en", stem=False, dates=False)
+    return [
+        plain,
+        Setting(base.small, base.medium, base.large, stem=False, dates=False),
+        Setting(base.small, base.medium, base.large, dates=False),
+        base,
+        Setting(base.small, base.medium, base.large, parent=0.0, neighbours=chosen.neighbours),
+        chosen,
+    ]
+
+
+def _choose(grid: dict[str, list[dict[str, Any]]]) -> Setting:
+    """The cheapest context setting within one standard error of the best, on the training side.
+
+    Each setting's score is its training objective averaged over datasets; its
+    standard error is that of the mean of the per-query objectives, combined
+    over datasets. Settings whose score is within one standard error of the
+    best are statistically tied; among them the one with the largest ``small``
+    budget (fewest rows to store and rank), then the smallest ``medium``, then
+    the best score is chosen.
+    """
+    rows = [row for row in next(iter(grid.values())) if row["setting"]["parent"] is not None]
+
+    def runs(setting: dict[str, Any]) -> list[dict[str, Any]]:
+        return [r["train"] for rs in grid.values() for r in rs if r["setting"] == setting]
+
+    def score(setting: dict[str, Any]) -> float:
+        return fmean(objective(train) for train in runs(setting))
+
+    def error(setting: dict[str, Any]) -> float:
+        found = runs(setting)
+        return math.sqrt(sum(t["objective_se"] ** 2 for t in found)) / len(found)
+
+    best = max(rows, key=lambda row: score(row["setting"]))["setting"]
+    tied = [r["setting"] for r in rows if score(r["setting"]) >= score(best) - error(best)]
+    chosen = max(tied, key=lambda s: (s["small"], -s["medium"], score(s)))
+    return Setting(**chosen)
+
+
+def _measure(
+    dataset: Dataset, split: dict[str, str], settings: Sequence[Setting]
+) -> list[dict[str, Any]]:
+    """Every setting's figures on ``dataset``, per side; settings sharing tiers share chunks."""
+    measured: list[dict[str, list[dict[int, Any]]]] = [{"train": [], "test": []} for _ in settings]
+    queries = _by_user(dataset.queries)
+    for corpus in dataset.corpora:
+        asked = [q for q in queries.get(corpus.user_id, []) if q.gold.spans]
+        if not asked:
+            continue
+        dates = message_dates(corpus.conversations)
+        for tiers, same_tiers in _group(settings, key=lambda s: s.tiers):
+            chunks = list(chunk_conversations(corpus.conversations, config=tiers))
+            for index_key, same_index in _group(
+                [settings[i] for i in same_tiers], key=lambda s: (s.stopwords, s.stem, s.dates)
+            ):
+                stopwords, stem, with_dates = index_key
+                indexes = TierIndexes.build(
+                    chunks, analyzer=Analyzer(stopwords=stopwords, stem=stem),
+                    dates=dates if with_dates else None,
+                )  # fmt: skip
+                for position in (same_tiers[i] for i in same_index):
+                    retriever = settings[position].retriever(indexes)
+                    for query in asked:
+                        measured[position][split[query.id]].append(_scores(retriever, query))
+    return [
+        {"setting": asdict(s), "strategy": s.strategy,
+         **{side: _summary(rows) for side, rows in sides.items()}}
+        for s, sides in zip(settings, measured, strict=True)
+    ]  # fmt: skip
+
+
+def _scores(retriever: Retriever, query: Query) -> dict[int, Any]:
+    evidence = [EvidenceSpan(s.conversation_id, "", s.start, s.end) for s in query.gold.spans]
+    return {
+        budget: score_evidence(
+            retriever.search(query.text, k=10_000, token_budget=budget), evidence
+        )
+        for budget in BUDGETS
+    }
+
+
+def _summary(rows: list[dict[int, Any]]) -> dict[str, Any]:
+    if not rows:
+        return {"queries": 0}
+    per_query = [fmean((r[b].span_recall + r[b].strict_recall) / 2 for b in BUDGETS) for r in rows]
+    spread = stdev(per_query) if len(per_query) > 1 else 0.0
+    return {
+        "queries": len(rows),
+        "objective_se": round(spread / math.sqrt(len(rows)), 6),
+        **{
+            str(b): {
+                "span_recall": round(fmean(r[b].span_recall for r in rows), 6),
+                "strict_recall": round(fmean(r[b].strict_recall for r in rows), 6),
+                "precision": round(fmean(r[b].char_precision for r in rows), 6),
+                "context_tokens": round(fmean(r[b].context_tokens for r in rows), 1),
+            }
+            for b in BUDGETS
+        },
+    }
+
+
+def _group(
+    items: Sequence[Setting], *, key: Callable[[Setting], Any]
+) -> list[tuple[Any, list[int]]]:
+    """Positions of ``items`` grouped by ``key``, groups in order of first appearance."""
+    groups: dict[Any, list[int]] = {}
+    for position, item in enumerate(items):
+        groups.setdefault(key(item), []).append(position)
+    return list(groups.items())
+
+
+def _by_user(queries: Iterable[Query]) -> dict[str, list[Query]]:
+    grouped: dict[str, list[Query]] = {}
+    for query in queries:
+        grouped.setdefault(query.user_id, []).append(query)
+    return grouped
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,120 @@
+"""The sweep's report: ``sweep.json``, ``sweep.md`` and ``sweep.png`` (see :mod:`eval.sweep`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eval.markdown import table
+from eval.plots import pyplot
+from eval.sweep import BUDGETS, objective
+
+__all__ = ["write_sweep"]
+
+
+def write_sweep(results: dict[str, Any], out: Path) -> Path:
+    """Write the sweep's files into ``out``; returns the path of ``sweep.md``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sweep.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _plot(results, out / "sweep.png")
+    chosen = results["chosen"]
+    parts = [
+        "# Tier-budget sweep",
+        f"Objective: {results['objective']}. Rule: {results['rule']}. "
+        "Evidence span recall / strict recall at "
+        f"{', '.join(f'{b:,}' for b in BUDGETS)} context tokens.",
+        "Chosen on the training side: tiers "
+        f"**{chosen['small']}/{chosen['medium']}/{chosen['large']}**, `context:small` with "
+        f"parent weight **{chosen['parent']:g}** and "
+        f"neighbour weight **{chosen['neighbours']:g}**.",
+        "Queries per side: "
+        + "; ".join(
+            f"{name}: {s['train']} train, {s['test']} test" for name, s in results["split"].items()
+        ),
+        "![recall against context tokens](sweep.png)",
+    ]
+    for name, rows in results["ablation"].items():
+        parts.append(f"## What helps: {name} (chosen tiers, one change per row)")
+        parts.append(_rows_table(rows, steps=True))
+    for name, rows in results["grid"].items():
+        ranked = sorted(rows, key=lambda r: -objective(r["train"]) if r["train"]["queries"] else 0)
+        parts.append(f"## Grid: {name}, best training objective first")
+        parts.append(_rows_table(ranked, steps=False))
+    path = out / "sweep.md"
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    return path
+
+
+_STEPS = (
+    "bm25:small, Lucene's 33 stopwords, no stemming, no dates",
+    "+ 179-word stopword list",
+    "+ Snowball stemming",
+    "+ message dates in the index",
+    "+ neighbours' scores (context:small, parent weight 0)",
+    "+ parent's score (the chosen context:small)",
+)
+
+
+def _rows_table(rows: list[dict[str, Any]], *, steps: bool) -> str:
+    header = ["setting", "tiers", "train objective", "test objective"] + [
+        f"{side} @{b}" for side in ("train", "test") for b in BUDGETS
+    ]
+    body = []
+    for number, row in enumerate(rows):
+        s = row["setting"]
+        label = _STEPS[number] if steps and number < len(_STEPS) else row["strategy"]
+        cells = [label, f"{s['small']}/{s['medium']}/{s['large']}"]
+        cells += [_objective(row[side]) for side in ("train", "test")]
+        cells += [_pair(row[side], b) for side in ("train", "test") for b in BUDGETS]
+        body.append(cells)
+    return table(header, body)
+
+
+def _objective(figures: dict[str, Any]) -> str:
+    return f"{objective(figures):.3f}" if figures.get("queries") else "n/a"
+
+
+def _pair(figures: dict[str, Any], budget: int) -> str:
+    if not figures.get("queries"):
+        return "n/a"
+    at = figures[str(budget)]
+    return f"{at['span_recall']:.3f} / {at['strict_recall']:.3f}"
+
+
+def _plot(results: dict[str, Any], path: Path) -> None:
+    """Test-side span recall against mean context tokens: the chosen weights at every tier point."""
+    plt = pyplot()
+    names = list(results["grid"])
+    figure, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.5), squeeze=False)
+    chosen = results["chosen"]
+    for axis, name in zip(axes[0], names, strict=True):
+        for row in results["grid"][name]:
+            s = row["setting"]
+            same_weights = (s["parent"], s["neighbours"]) == (
+                chosen["parent"],
+                chosen["neighbours"],
+            )
+            side = row["test"] if row["test"]["queries"] else row["train"]
+            if not (same_weights or s["parent"] is None) or not side["queries"]:
+                continue
+            points = [
+                (side[str(b)]["context_tokens"], side[str(b)]["span_recall"]) for b in BUDGETS
+            ]
+            is_chosen = (
+                all(s[k] == chosen[k] for k in ("small", "medium", "large")) and same_weights
+            )
+            style = "--" if s["parent"] is None else "-"
+            axis.plot(
+                [p[0] for p in points], [p[1] for p in points], style, marker="o",
+                linewidth=3 if is_chosen else 1, alpha=1.0 if is_chosen else 0.6,
+                label=f"{s['small']}/{s['medium']} {'flat' if s['parent'] is None else 'context'}",
+            )  # fmt: skip
+        axis.set_xlabel("context tokens returned (mean)")
+        axis.set_ylabel("evidence span recall (test side)")
+        axis.set_title(name)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=6, ncol=2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

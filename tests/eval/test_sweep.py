@@ -1,0 +1,59 @@
+"""The tier-budget sweep (eval.sweep, eval.sweep_report)."""
+
+import json
+
+import pytest
+
+from eval import sweep as sweep_module
+from eval.loading import load_dataset
+from eval.sweep import BUDGETS, Setting, objective, split_queries, sweep
+from eval.sweep_report import write_sweep
+
+
+@pytest.fixture
+def small_grid(monkeypatch):
+    monkeypatch.setattr(sweep_module, "TIER_GRID", ((64, 256, 2048), (128, 512, 2048)))
+
+
+def test_the_split_holds_out_whole_users_deterministically(tiny_locomo_path):
+    dataset = load_dataset(tiny_locomo_path)
+    split = split_queries(dataset)
+    assert split == split_queries(dataset)
+    assert set(split) == {q.id for q in dataset.queries}
+    sides = {}
+    for query in dataset.queries:
+        sides.setdefault(query.user_id, set()).add(split[query.id])
+    assert all(len(s) == 1 for s in sides.values())  # no user on both sides
+    users = len(sides)
+    if users >= 2:
+        assert sum(s == {"train"} for s in sides.values()) == (users + 1) // 2
+
+
+def test_sweep_chooses_the_best_training_objective(tiny_locomo_path, small_grid, tmp_path):
+    dataset = load_dataset(tiny_locomo_path)
+    results = sweep([dataset])
+    rows = results["grid"][dataset.name]
+    assert len(rows) == 2 * (1 + len(sweep_module.WEIGHT_GRID))
+    context_rows = [r for r in rows if r["setting"]["parent"] is not None]
+    best = max(context_rows, key=lambda r: objective(r["train"]))["train"]
+    chosen = next(r for r in context_rows if r["setting"] == results["chosen"])
+    assert objective(chosen["train"]) >= objective(best) - best["objective_se"]
+    tied = [
+        r for r in context_rows if objective(r["train"]) >= objective(best) - best["objective_se"]
+    ]
+    assert chosen["setting"]["small"] == max(r["setting"]["small"] for r in tied)
+    for row in rows:
+        for side in ("train", "test"):
+            if row[side]["queries"]:
+                for budget in BUDGETS:
+                    at = row[side][str(budget)]
+                    assert 0.0 <= at["strict_recall"] <= at["span_recall"] <= 1.0
+                    assert at["context_tokens"] <= budget
+    steps = results["ablation"][dataset.name]
+    assert [s["setting"]["stopwords"] for s in steps[:2]] == ["en", "en_plus"]
+    assert Setting(**steps[-1]["setting"]) == Setting(**results["chosen"])
+
+    report = write_sweep(results, tmp_path)
+    assert "Chosen on the training side" in report.read_text()
+    assert json.loads((tmp_path / "sweep.json").read_text())["chosen"] == results["chosen"]
+    assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
