@@ -13,7 +13,7 @@ from typing import Any
 from eval.markdown import table
 from eval.plots import plot_evidence
 
-__all__ = ["EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "evidence_section"]
+__all__ = ["BAR_SPAN_RECALL", "EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "bar", "evidence_section"]
 
 EVIDENCE_BUDGETS = (512, 1024, 2048)
 EVIDENCE_COLUMNS = (
@@ -60,6 +60,60 @@ def _categorytable(retrieval: dict[str, Any]) -> str:
     return table(header, [[name, *row] for name, row in zip(retrieval, cells, strict=True)])
 
 
+BAR_SPAN_RECALL = 0.85
+"""Issue 7's floor for our best row's span recall at 1,024 tokens on LoCoMo."""
+
+
+def bar(retrieval: dict[str, Any]) -> dict[str, Any]:
+    """Does our best row beat every peer row on span and strict recall at every budget?
+
+    Our best row is the one of ours with the highest span recall at 1,024
+    tokens. Returns it, each comparison (``budget``, metric, ours, best peer,
+    whether ours is strictly higher) and whether span recall at 1,024 reaches
+    :data:`BAR_SPAN_RECALL`. ``None`` when there are no peer rows.
+    """
+    ours = {n: f for n, f in retrieval.items() if f.get("source", "ours") == "ours"}
+    peers = {n: f for n, f in retrieval.items() if f.get("source") == "peer"}
+    if not ours or not peers:
+        return {}
+    best = max(ours, key=lambda n: ours[n]["at_budget"]["1024"]["evidence_recall"])
+    checks = []
+    for budget in EVIDENCE_BUDGETS:
+        for label, metric in EVIDENCE_COLUMNS[:2]:
+            mine = ours[best]["at_budget"][str(budget)][metric]
+            rival = max(peers, key=lambda n: peers[n]["at_budget"][str(budget)][metric])
+            theirs = peers[rival]["at_budget"][str(budget)][metric]
+            checks.append(
+                {"budget": budget, "metric": label, "ours": mine, "peer": rival,
+                 "theirs": theirs, "beats": mine > theirs}
+            )  # fmt: skip
+    floor = ours[best]["at_budget"]["1024"]["evidence_recall"]
+    return {"best": best, "checks": checks, "span_recall_1024": floor,
+            "reaches_floor": floor >= BAR_SPAN_RECALL}  # fmt: skip
+
+
+def _bar(retrieval: dict[str, Any]) -> list[str]:
+    verdict = bar(retrieval)
+    if not verdict:
+        return []
+    rows = [
+        [f"{c['budget']:,}", c["metric"], f"{c['ours']:.3f}", f"{c['peer']} {c['theirs']:.3f}",
+         "yes" if c["beats"] else "**no**"]
+        for c in verdict["checks"]
+    ]  # fmt: skip
+    floor = verdict["span_recall_1024"]
+    return [
+        f"### Our best row against the best peer row: `{verdict['best']}`",
+        "",
+        table(["budget", "metric", "ours", "best peer row", "ours higher"], rows),
+        "",
+        f"Span recall at 1,024 tokens: {floor:.3f} "
+        f"({'reaches' if verdict['reaches_floor'] else '**below**'} the "
+        f"{BAR_SPAN_RECALL:.2f} floor).",
+        "",
+    ]
+
+
 def _skipped(peers: dict[str, Any]) -> list[str]:
     skipped = peers.get("skipped") or {}
     if not skipped:
@@ -80,12 +134,16 @@ def evidence_section(results: dict[str, Any], out: Path) -> str:
         "recall: share of units returned whole (a fragment scores nothing); precision: share "
         "of the returned characters inside gold spans. Results are taken in rank order until "
         "the next would exceed the budget (cl100k tokens). Peer rows (`peer:<name>`) are the "
-        "peer's leaf chunks through the same BM25 and the same deduplication and cap as ours; "
-        "`+auto-merge` merges the leaves that fit before the cap. A query without gold spans "
+        "peer's leaf chunks through the same BM25 (same analyzer, same message dates) and the "
+        "same cap as ours, returned as ranked (a peer's overlapping leaves cost budget twice "
+        "rather than being dropped); `+context` ranks them with the same context score as "
+        "`context:small` (parent term only for a hierarchy); `+auto-merge` merges the leaves "
+        "that fit before the cap. A query without gold spans "
         f"scores 0 (queries without gold spans: "
         f"{results['dataset'].get('queries_without_gold_spans', 'not counted')}).",
         *_skipped(results.get("peers") or {}),
         "",
+        *_bar(retrieval),
         "![evidence recall vs budget](evidence_vs_budget.png)",
         "",
         _budgettable(retrieval),

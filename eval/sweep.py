@@ -135,7 +135,10 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
     return {
         "budgets": list(BUDGETS),
         "objective": "mean over budgets of (span recall + strict recall) / 2, training side",
-        "rule": "the largest small budget within one standard error of the best objective",
+        "rule": (
+            "among settings within one paired standard error of the best training objective, "
+            "the largest small budget"
+        ),
         "split": {
             d.name: {
                 side: sum(s == side for s in splits[d.name].values()) for side in ("train", "test")
@@ -143,8 +146,8 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
             for d in datasets
         },
         "chosen": asdict(chosen),
-        "grid": grid,
-        "ablation": ablation,
+        "grid": {name: _public(rows) for name, rows in grid.items()},
+        "ablation": {name: _public(rows) for name, rows in ablation.items()},
     }
 
 
@@ -162,29 +165,37 @@ def _ablation_steps(chosen: Setting) -> list[Setting]:
 
 
 def _choose(grid: dict[str, list[dict[str, Any]]]) -> Setting:
-    """The cheapest context setting within one standard error of the best, on the training side.
+    """The cheapest context setting statistically tied with the best, on the training side.
 
-    Each setting's score is its training objective averaged over datasets; its
-    standard error is that of the mean of the per-query objectives, combined
-    over datasets. Settings whose score is within one standard error of the
-    best are statistically tied; among them the one with the largest ``small``
-    budget (fewest rows to store and rank), then the smallest ``medium``, then
-    the best score is chosen.
+    A setting's score is its training objective averaged over datasets. Every
+    setting is measured on the same queries, so it is compared with the best
+    by the paired per-query differences: it is tied when its score is within
+    one standard error of that difference (combined over datasets like the
+    score). Among the tied settings the one with the largest ``small`` budget
+    (fewest rows to store and rank), then the smallest ``medium``, then the
+    best score is chosen.
     """
     rows = [row for row in next(iter(grid.values())) if row["setting"]["parent"] is not None]
 
     def runs(setting: dict[str, Any]) -> list[dict[str, Any]]:
-        return [r["train"] for rs in grid.values() for r in rs if r["setting"] == setting]
+        return [r for rs in grid.values() for r in rs if r["setting"] == setting]
 
     def score(setting: dict[str, Any]) -> float:
-        return fmean(objective(train) for train in runs(setting))
+        return fmean(objective(r["train"]) for r in runs(setting))
 
-    def error(setting: dict[str, Any]) -> float:
-        found = runs(setting)
-        return math.sqrt(sum(t["objective_se"] ** 2 for t in found)) / len(found)
+    def paired_error(setting: dict[str, Any], best: dict[str, Any]) -> float:
+        squares = 0.0
+        for mine, top in zip(runs(setting), runs(best), strict=True):
+            diffs = [a - b for a, b in zip(mine["_per_query"], top["_per_query"], strict=True)]
+            if len(diffs) > 1:
+                squares += stdev(diffs) ** 2 / len(diffs)
+        return math.sqrt(squares) / len(runs(best))
 
     best = max(rows, key=lambda row: score(row["setting"]))["setting"]
-    tied = [r["setting"] for r in rows if score(r["setting"]) >= score(best) - error(best)]
+    tied = [
+        r["setting"] for r in rows
+        if score(r["setting"]) >= score(best) - paired_error(r["setting"], best)
+    ]  # fmt: skip
     chosen = max(tied, key=lambda s: (s["small"], -s["medium"], score(s)))
     return Setting(**chosen)
 
@@ -216,7 +227,8 @@ def _measure(
                         measured[position][split[query.id]].append(_scores(retriever, query))
     return [
         {"setting": asdict(s), "strategy": s.strategy,
-         **{side: _summary(rows) for side, rows in sides.items()}}
+         **{side: _summary(rows) for side, rows in sides.items()},
+         "_per_query": [_query_objective(r) for r in sides["train"]]}
         for s, sides in zip(settings, measured, strict=True)
     ]  # fmt: skip
 
@@ -249,6 +261,15 @@ def _summary(rows: list[dict[int, Any]]) -> dict[str, Any]:
             for b in BUDGETS
         },
     }
+
+
+def _query_objective(scores: dict[int, Any]) -> float:
+    """:func:`objective` of one query."""
+    return fmean((scores[b].span_recall + scores[b].strict_recall) / 2 for b in BUDGETS)
+
+
+def _public(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
 
 
 def _group(

@@ -36,7 +36,7 @@ U = TypeVar("U", bound=SpanUnit)
 class ContextWeights:
     """The weights of the formula in the module docstring (chosen by ``make eval SWEEP=1``)."""
 
-    parent: float = 1.0
+    parent: float = 0.5
     neighbours: float = 0.6
 
     def __post_init__(self) -> None:
