@@ -76,20 +76,27 @@ def bar(retrieval: dict[str, Any]) -> dict[str, Any]:
     peers = {n: f for n, f in retrieval.items() if f.get("source") == "peer"}
     if not ours or not peers:
         return {}
-    best = max(ours, key=lambda n: ours[n]["at_budget"]["1024"]["evidence_recall"])
+    best = max(ours, key=lambda n: _figure(ours[n], 1024, "evidence_recall") or 0.0)
     checks = []
     for budget in EVIDENCE_BUDGETS:
         for label, metric in EVIDENCE_COLUMNS[:2]:
-            mine = ours[best]["at_budget"][str(budget)][metric]
-            rival = max(peers, key=lambda n: peers[n]["at_budget"][str(budget)][metric])
-            theirs = peers[rival]["at_budget"][str(budget)][metric]
+            mine = _figure(ours[best], budget, metric)
+            measured = {n: v for n in peers if (v := _figure(peers[n], budget, metric)) is not None}
+            if mine is None or not measured:
+                continue
+            rival = max(measured, key=lambda n: measured[n])
             checks.append(
                 {"budget": budget, "metric": label, "ours": mine, "peer": rival,
-                 "theirs": theirs, "beats": mine > theirs}
+                 "theirs": measured[rival], "beats": mine > measured[rival]}
             )  # fmt: skip
-    floor = ours[best]["at_budget"]["1024"]["evidence_recall"]
+    floor = _figure(ours[best], 1024, "evidence_recall") or 0.0
     return {"best": best, "checks": checks, "span_recall_1024": floor,
             "reaches_floor": floor >= BAR_SPAN_RECALL}  # fmt: skip
+
+
+def _figure(row: dict[str, Any], budget: int, metric: str) -> float | None:
+    value = row.get("at_budget", {}).get(str(budget), {}).get(metric)
+    return None if value is None else float(value)
 
 
 def _bar(retrieval: dict[str, Any]) -> list[str]:
