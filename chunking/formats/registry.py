@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -50,7 +52,11 @@ def load_export(
     grow with the export: one conversation is held at a time.
 
     A malformed conversation is skipped, logged as a warning and counted in
-    ``report`` (``strict=False``), or raised (``strict=True``). Problems with a
+    ``report`` (``strict=False``), or raised (``strict=True``). Each
+    conversation id is yielded once: a later copy with the same messages (the
+    same conversation in two split files) is counted in ``report.repeated`` and
+    left out; a later copy with other messages is malformed (kind
+    ``"duplicate id"``) and the first copy stands. Problems with a
     whole file (not JSON, truncated, no conversations file, not an export) are
     always raised, after the conversations before the problem were yielded.
 
@@ -99,6 +105,7 @@ def _read(
     source: Source, forced: str | None, strict: bool, report: ExportReport, options: ReadOptions
 ) -> Iterator[Conversation]:
     index = 0
+    seen = _Seen()
     for document in documents(source):
         report.files += 1
         recognized = unrecognized = 0
@@ -116,8 +123,11 @@ def _read(
                     parsed = _parse(name, item, index, document, options)
                 index += 1
                 if isinstance(parsed, Parsed):
-                    report.add(parsed)
-                    yield from parsed.conversations
+                    parsed = seen.first_copies(parsed, document, report)
+                if isinstance(parsed, Parsed):
+                    if parsed.conversations:
+                        report.add(parsed)
+                        yield from parsed.conversations
                 elif strict:
                     raise parsed
                 else:
@@ -125,6 +135,47 @@ def _read(
                     report.skip(parsed)
         if unrecognized and not recognized:
             raise _unrecognized(item, document, whole_file=True)
+
+
+class _Seen:
+    """The conversation ids already yielded, with a digest of their messages."""
+
+    def __init__(self) -> None:
+        self.digests: dict[str, bytes] = {}
+
+    def first_copies(
+        self, parsed: Parsed, document: Document, report: ExportReport
+    ) -> Parsed | MalformedExportError:
+        """``parsed`` without conversations already yielded; an error for a conflicting copy."""
+        fresh = []
+        for conversation in parsed.conversations:
+            digest = _digest(conversation)
+            known = self.digests.get(conversation.id)
+            if known is None:
+                self.digests[conversation.id] = digest
+                fresh.append(conversation)
+            elif known == digest:
+                report.repeated += 1
+            else:
+                return MalformedExportError(
+                    "a conversation with this id was already read with other messages; "
+                    "the first copy is kept. Check whether the export's files overlap",
+                    path=document.name,
+                    conversation_id=conversation.id,
+                    kind="duplicate id",
+                )
+        if len(fresh) == len(parsed.conversations):
+            return parsed
+        return Parsed(tuple(fresh), parsed.dropped, parsed.placeholders) if fresh else Parsed(())
+
+
+def _digest(conversation: Conversation) -> bytes:
+    """16 bytes identifying the conversation's title and messages."""
+    fields = [conversation.title] + [
+        [m.id, m.role.value, m.name, m.content, m.created_at and m.created_at.isoformat()]
+        for m in conversation.messages
+    ]
+    return hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).digest()
 
 
 def _parse(

@@ -28,6 +28,8 @@ class ExportReport:
         dropped: messages left out of kept conversations, by reason.
         placeholders: content shown as a placeholder (e.g. ``[image]``), by type.
         errors: the first few skip errors, with file, conversation and node.
+        repeated: later copies of a conversation already yielded (same id, same
+            messages), left out.
     """
 
     files: int = 0
@@ -37,6 +39,7 @@ class ExportReport:
     dropped: Counter[str] = field(default_factory=Counter)
     placeholders: Counter[str] = field(default_factory=Counter)
     errors: list[MalformedExportError] = field(default_factory=list)
+    repeated: int = 0
 
     def add(self, parsed: Parsed) -> None:
         """Count a conversation read successfully."""
@@ -66,6 +69,8 @@ class ExportReport:
         if self.placeholders:
             count = self.placeholders.total()
             line += f"; {count} placeholder{'s' if count != 1 else ''}{_reasons(self.placeholders)}"
+        if self.repeated:
+            line += f"; {self.repeated} repeated (same id and messages, read once)"
         return line
 
 

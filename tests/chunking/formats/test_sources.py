@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -120,3 +121,44 @@ def test_truncated_zip(data: Path, tmp_path: Path) -> None:
 def test_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(MalformedExportError, match=r"no conversations\.json"):
         list(load_export(tmp_path))
+
+
+def _overlapping_split(data: Path, tmp_path: Path, *, edit: bool) -> Path:
+    """Split files where conversations-001.json repeats s1 of conversations-000.json."""
+    split = data / "chatgpt_split"
+    first = json.loads((split / "conversations-000.json").read_text())
+    second = json.loads((split / "conversations-001.json").read_text())
+    copy = json.loads(json.dumps(first[0]))
+    if edit:
+        copy["mapping"]["s1-u"]["message"]["content"]["parts"] = ["Edited later."]
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "conversations-000.json").write_text(json.dumps(first))
+    (folder / "conversations-001.json").write_text(json.dumps([copy, *second]))
+    return folder
+
+
+def test_a_conversation_repeated_across_split_files_is_read_once(
+    data: Path, tmp_path: Path
+) -> None:
+    report = ExportReport()
+    ids = _ids(_overlapping_split(data, tmp_path, edit=False), report=report)
+    assert ids == ["s1", "s2", "s3"]
+    assert report.repeated == 1
+    assert report.conversations == 3
+    assert not report.skipped
+    assert "1 repeated" in report.summary()
+
+
+def test_a_conflicting_copy_is_skipped_and_reported_and_strict_raises(
+    data: Path, tmp_path: Path
+) -> None:
+    folder = _overlapping_split(data, tmp_path, edit=True)
+    report = ExportReport()
+    conversations = list(load_export(folder, report=report))
+    assert [c.id for c in conversations] == ["s1", "s2", "s3"]
+    assert "Hello from s1." in conversations[0].messages[0].content  # the first copy stands
+    assert report.skipped == {"duplicate id": 1}
+    assert report.errors[0].conversation_id == "s1"
+    with pytest.raises(MalformedExportError, match="already read with other messages"):
+        list(load_export(folder, strict=True))
