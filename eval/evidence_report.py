@@ -70,10 +70,16 @@ def bar(retrieval: dict[str, Any]) -> dict[str, Any]:
     Our best row is the one of ours with the highest span recall at 1,024
     tokens. Returns it, each comparison (``budget``, metric, ours, best peer,
     whether ours is strictly higher) and whether span recall at 1,024 reaches
-    :data:`BAR_SPAN_RECALL`. ``None`` when there are no peer rows.
+    :data:`BAR_SPAN_RECALL`. Empty when there are no peer rows or none of ours.
+    A row is a peer's when its ``source`` says so (or, in older metrics files
+    without ``source``, when its name starts with ``peer:``).
     """
-    ours = {n: f for n, f in retrieval.items() if f.get("source", "ours") == "ours"}
-    peers = {n: f for n, f in retrieval.items() if f.get("source") == "peer"}
+
+    def source(name: str, row: dict[str, Any]) -> str:
+        return str(row.get("source") or ("peer" if name.startswith("peer:") else "ours"))
+
+    ours = {n: f for n, f in retrieval.items() if source(n, f) == "ours"}
+    peers = {n: f for n, f in retrieval.items() if source(n, f) == "peer"}
     if not ours or not peers:
         return {}
     best = max(ours, key=lambda n: _figure(ours[n], 1024, "evidence_recall") or 0.0)

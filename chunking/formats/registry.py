@@ -48,8 +48,9 @@ def load_export(
 
     ``source`` is a path (a ``.json``, ``.json.gz`` or ``.jsonl`` file, a zip
     with ``conversations.json`` or ``conversations-NNN.json`` at any depth, or
-    an unpacked export folder) or a binary file object. Memory use does not
-    grow with the export: one conversation is held at a time.
+    an unpacked export folder) or a binary file object. One conversation is
+    held at a time; beyond it, memory grows only by the ids read so far and a
+    16-byte digest of each (to read each id once, see below).
 
     A malformed conversation is skipped, logged as a warning and counted in
     ``report`` (``strict=False``), or raised (``strict=True``). Each
@@ -138,7 +139,7 @@ def _read(
 
 
 class _Seen:
-    """The conversation ids already yielded, with a digest of their messages."""
+    """The conversation ids already yielded, with a digest of their content (16 bytes each)."""
 
     def __init__(self) -> None:
         self.digests: dict[str, bytes] = {}
@@ -146,34 +147,55 @@ class _Seen:
     def first_copies(
         self, parsed: Parsed, document: Document, report: ExportReport
     ) -> Parsed | MalformedExportError:
-        """``parsed`` without conversations already yielded; an error for a conflicting copy."""
-        fresh = []
-        for conversation in parsed.conversations:
-            digest = _digest(conversation)
+        """``parsed`` without the conversations already yielded.
+
+        A copy with the same content is counted in ``report.repeated``; a copy
+        with other content is an error for the caller to raise or skip, and the
+        other conversations of ``parsed`` are yielded without it (when there is
+        one, the error is logged and counted here).
+        """
+        digests = [(c, _digest(c)) for c in parsed.conversations]
+        fresh, conflicts = [], []
+        for conversation, digest in digests:
             known = self.digests.get(conversation.id)
             if known is None:
-                self.digests[conversation.id] = digest
-                fresh.append(conversation)
+                fresh.append((conversation, digest))
             elif known == digest:
                 report.repeated += 1
             else:
-                return MalformedExportError(
-                    "a conversation with this id was already read with other messages; "
-                    "the first copy is kept. Check whether the export's files overlap",
-                    path=document.name,
-                    conversation_id=conversation.id,
-                    kind="duplicate id",
-                )
+                conflicts.append(conversation)
+        errors = [_conflict(conversation, document) for conversation in conflicts]
+        if errors and not fresh:
+            return errors[0]
+        for error in errors:  # the others of the same raw conversation are still read
+            log.warning("skipped a conversation: %s", error)
+            report.skip(error)
+        self.digests.update((c.id, digest) for c, digest in fresh)
         if len(fresh) == len(parsed.conversations):
             return parsed
-        return Parsed(tuple(fresh), parsed.dropped, parsed.placeholders) if fresh else Parsed(())
+        kept = tuple(c for c, _ in fresh)
+        return Parsed(kept, parsed.dropped, parsed.placeholders) if kept else Parsed(())
+
+
+def _conflict(conversation: Conversation, document: Document) -> MalformedExportError:
+    return MalformedExportError(
+        "a conversation with this id was already read with other content; the first copy "
+        "is kept. Check whether the export's files overlap",
+        path=document.name,
+        conversation_id=conversation.id,
+        kind="duplicate id",
+    )
 
 
 def _digest(conversation: Conversation) -> bytes:
-    """16 bytes identifying the conversation's title and messages."""
-    fields = [conversation.title] + [
-        [m.id, m.role.value, m.name, m.content, m.created_at and m.created_at.isoformat()]
-        for m in conversation.messages
+    """16 bytes identifying everything of the conversation that chunking reads."""
+    fields = [
+        conversation.title,
+        conversation.created_at and conversation.created_at.isoformat(),
+        *(
+            [m.id, m.role.value, m.name, m.content, m.created_at and m.created_at.isoformat()]
+            for m in conversation.messages
+        ),
     ]
     return hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).digest()
 

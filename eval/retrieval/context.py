@@ -53,8 +53,11 @@ DEFAULT_WEIGHTS = ContextWeights()
 class ContextRanker(Generic[U]):
     """Ranks the units of ``fine`` by the context score.
 
+    Neighbours are the units just before and after in text order (by
+    conversation, then ``start``), whatever the order of ``fine``'s units.
+
     Args:
-        fine: the index of the units to return (in text order per conversation).
+        fine: the index of the units to return.
         coarse: the index of their parents, or ``None`` (no parent term).
         parent_of: the id of a unit's parent (``None`` when it has none).
         weights: the formula's weights.
@@ -73,9 +76,12 @@ class ContextRanker(Generic[U]):
         units = fine.chunks
         where = {unit.id: i for i, unit in enumerate(coarse.chunks)} if coarse else {}
         self._parent = np.array([where.get(parent_of(u) or "", -1) for u in units], dtype=np.int64)
-        same = [a.conversation_id == b.conversation_id for a, b in pairwise(units)]
-        self._has_next = np.array([*same, False], dtype=bool)
-        self._has_prev = np.array([False, *same], dtype=bool)
+        order = sorted(range(len(units)), key=lambda i: (units[i].conversation_id, units[i].start))
+        self._prev = np.full(len(units), -1, dtype=np.int64)
+        self._next = np.full(len(units), -1, dtype=np.int64)
+        for a, b in pairwise(order):
+            if units[a].conversation_id == units[b].conversation_id:
+                self._next[a], self._prev[b] = b, a
         self.rank = lru_cache(maxsize=4096)(self._rank)
 
     def scores(self, query: str) -> Any:
@@ -85,9 +91,8 @@ class ContextRanker(Generic[U]):
         own = _normalised(self.fine.scores(query))
         total = own.copy()
         if self.weights.neighbours and len(own) > 1:
-            around = np.zeros_like(own)
-            around[1:] += np.where(self._has_prev[1:], own[:-1], 0.0)
-            around[:-1] += np.where(self._has_next[:-1], own[1:], 0.0)
+            around = np.where(self._prev >= 0, own[self._prev], 0.0)
+            around += np.where(self._next >= 0, own[self._next], 0.0)
             total += self.weights.neighbours * around / 2.0
         if self.coarse is not None and self.weights.parent:
             parent = _normalised(self.coarse.scores(query))

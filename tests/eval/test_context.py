@@ -106,3 +106,15 @@ def test_the_index_sees_the_days_of_a_units_messages():
     assert indexed_text(chunk("y", conversation="c", content="Hi"), dates) == "Hi"
     index = BM25Index([chunk("x", conversation="c", messages=("m",), content="Hi")], dates=dates)
     assert index.rank("anything in June?")
+
+
+def test_neighbours_follow_text_order_not_list_order():
+    small, _ = units()
+    shuffled = [small[2], small[4], small[0], small[3], small[1]]
+    weights = ContextWeights(parent=0.0, neighbours=0.6)
+    ranker = ContextRanker(BM25Index(shuffled), None, lambda u: u.parent_id, weights)
+    by_id = dict(zip((u.id for u in shuffled), ranker.scores("Saffron"), strict=True))
+    in_order = ContextRanker(BM25Index(small), None, lambda u: u.parent_id, weights)
+    expected = dict(zip((u.id for u in small), in_order.scores("Saffron"), strict=True))
+    assert by_id == pytest.approx(expected)
+    assert by_id["s1"] > 0  # s2's neighbour in the text, though not in the list

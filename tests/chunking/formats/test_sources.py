@@ -160,5 +160,29 @@ def test_a_conflicting_copy_is_skipped_and_reported_and_strict_raises(
     assert "Hello from s1." in conversations[0].messages[0].content  # the first copy stands
     assert report.skipped == {"duplicate id": 1}
     assert report.errors[0].conversation_id == "s1"
-    with pytest.raises(MalformedExportError, match="already read with other messages"):
+    with pytest.raises(MalformedExportError, match="already read with other content"):
         list(load_export(folder, strict=True))
+
+
+def test_a_conflict_leaves_the_other_conversations_of_the_same_item() -> None:
+    from chunking.formats.reader import Parsed
+    from chunking.formats.registry import _Seen
+    from chunking.formats.sources import Document
+    from chunking.model import Conversation, Message
+
+    def conv(ident: str, text: str) -> Conversation:
+        return Conversation(
+            id=ident, title="", messages=(Message(id="m", role="user", content=text),)
+        )
+
+    seen, report = _Seen(), ExportReport()
+    document = Document(name="a.json", open=io.BytesIO)  # type: ignore[arg-type]
+    assert seen.first_copies(Parsed((conv("a", "x"),)), document, report).conversations
+    again = seen.first_copies(Parsed((conv("a", "y"), conv("b", "z"))), document, report)
+    assert isinstance(again, Parsed)
+    assert [c.id for c in again.conversations] == ["b"]
+    assert report.skipped == {"duplicate id": 1}
+    later = seen.first_copies(Parsed((conv("b", "z"),)), document, report)
+    assert isinstance(later, Parsed)
+    assert later.conversations == ()
+    assert report.repeated == 1
