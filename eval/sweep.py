@@ -26,6 +26,7 @@ from typing import Any
 
 from chunking import ChunkingConfig, chunk_conversations
 from eval.dataset import Dataset, Query
+from eval.errors import DatasetError
 from eval.evidence import EvidenceSpan, score_evidence
 from eval.retrieval import ContextBM25, ContextWeights, Retriever, TierBM25, TierIndexes
 from eval.retrieval.text import Analyzer, message_dates
@@ -93,19 +94,20 @@ class Setting:
 
 
 def split_queries(dataset: Dataset) -> dict[str, str]:
-    """``"train"`` or ``"test"`` for every query id: half the users each, else half the queries.
+    """``"train"`` or ``"test"`` for every scored query (one with gold spans).
 
     With two users or more, users are ordered by the SHA-256 of their id and
     the first ``ceil(n / 2)`` train (LoCoMo: whole conversations are held out).
     With one user, queries are split the same way by their own id.
     """
-    users = sorted({q.user_id for q in dataset.queries}, key=_digest)
+    scored = [q for q in dataset.queries if q.gold.spans]
+    users = sorted({q.user_id for q in scored}, key=_digest)
     if len(users) >= 2:
         train = set(users[: (len(users) + 1) // 2])
-        return {q.id: "train" if q.user_id in train else "test" for q in dataset.queries}
-    ids = sorted((q.id for q in dataset.queries), key=_digest)
+        return {q.id: "train" if q.user_id in train else "test" for q in scored}
+    ids = sorted((q.id for q in scored), key=_digest)
     train = set(ids[: (len(ids) + 1) // 2])
-    return {q.id: "train" if q.id in train else "test" for q in dataset.queries}
+    return {q.id: "train" if q.id in train else "test" for q in scored}
 
 
 def objective(figures: dict[str, dict[str, float]]) -> float:
@@ -116,8 +118,21 @@ def objective(figures: dict[str, dict[str, float]]) -> float:
 
 
 def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> dict[str, Any]:
-    """The grid, the chosen setting and the ablation, for every dataset (JSON-ready)."""
+    """The grid, the chosen setting and the ablation, for every dataset (JSON-ready).
+
+    Raises:
+        DatasetError: two datasets of the same name, or no scored query on the
+            training side of any dataset (nothing to choose on).
+    """
+    names = [d.name for d in datasets]
+    if len(set(names)) != len(names):
+        raise DatasetError(f"datasets must have distinct names to be reported apart, got {names}")
     splits = {d.name: split_queries(d) for d in datasets}
+    if not any("train" in split.values() for split in splits.values()):
+        raise DatasetError(
+            "no query with gold spans on the training side of any dataset; the sweep needs "
+            "scored queries to choose on"
+        )
     grid: dict[str, list[dict[str, Any]]] = {d.name: [] for d in datasets}
     for number, (small, medium, large) in enumerate(TIER_GRID, start=1):
         notify(f"sweep: tiers {small}/{medium}/{large} ({number}/{len(TIER_GRID)})")
@@ -154,7 +169,7 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
 def _ablation_steps(chosen: Setting) -> list[Setting]:
     base = Setting(chosen.small, chosen.medium, chosen.large)
     plain = Setting(base.small, base.medium, base.large, stopwords="en", stem=False, dates=False)
-    return [
+    steps = [
         plain,
         Setting(base.small, base.medium, base.large, stem=False, dates=False),
         Setting(base.small, base.medium, base.large, dates=False),
@@ -162,6 +177,7 @@ def _ablation_steps(chosen: Setting) -> list[Setting]:
         Setting(base.small, base.medium, base.large, parent=0.0, neighbours=chosen.neighbours),
         chosen,
     ]
+    return [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
 
 
 def _choose(grid: dict[str, list[dict[str, Any]]]) -> Setting:
@@ -177,8 +193,11 @@ def _choose(grid: dict[str, list[dict[str, Any]]]) -> Setting:
     """
     rows = [row for row in next(iter(grid.values())) if row["setting"]["parent"] is not None]
 
-    def runs(setting: dict[str, Any]) -> list[dict[str, Any]]:
-        return [r for rs in grid.values() for r in rs if r["setting"] == setting]
+    def runs(setting: dict[str, Any]) -> list[dict[str, Any]]:  # datasets with training queries
+        return [
+            r for rs in grid.values() for r in rs
+            if r["setting"] == setting and r["train"]["queries"]
+        ]  # fmt: skip
 
     def score(setting: dict[str, Any]) -> float:
         return fmean(objective(r["train"]) for r in runs(setting))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,21 @@ def write_sweep(results: dict[str, Any], out: Path) -> Path:
     return path
 
 
-_STEPS = (
-    "bm25:small, Lucene's 33 stopwords, no stemming, no dates",
-    "+ 179-word stopword list",
-    "+ Snowball stemming",
-    "+ message dates in the index",
-    "+ neighbours' scores (context:small, parent weight 0)",
-    "+ parent's score (the chosen context:small)",
-)
+_FIELDS: dict[str, Callable[[Any], str]] = {
+    "stopwords": lambda v: f"stopword list {v!r} ({'179' if v == 'en_plus' else '33'} words)",
+    "stem": lambda v: "Snowball stemming" if v else "no stemming",
+    "dates": lambda v: "message dates in the index" if v else "no dates in the index",
+    "parent": lambda v: "flat bm25:small" if v is None else f"parent weight {v:g}",
+    "neighbours": lambda v: f"neighbour weight {v:g}",
+}
+
+
+def _change(previous: dict[str, Any] | None, current: dict[str, Any]) -> str:
+    """What ``current`` changes from ``previous`` (all of it for the first row)."""
+    if previous is None:
+        return "; ".join(describe(current[f]) for f, describe in _FIELDS.items())
+    changed = [describe(current[f]) for f, describe in _FIELDS.items() if current[f] != previous[f]]
+    return "+ " + "; ".join(changed) if changed else "(no change)"
 
 
 def _rows_table(rows: list[dict[str, Any]], *, steps: bool) -> str:
@@ -61,9 +69,11 @@ def _rows_table(rows: list[dict[str, Any]], *, steps: bool) -> str:
         f"{side} @{b}" for side in ("train", "test") for b in BUDGETS
     ]
     body = []
-    for number, row in enumerate(rows):
+    previous: dict[str, Any] | None = None
+    for row in rows:
         s = row["setting"]
-        label = _STEPS[number] if steps and number < len(_STEPS) else row["strategy"]
+        label = _change(previous, s) if steps else row["strategy"]
+        previous = s
         cells = [label, f"{s['small']}/{s['medium']}/{s['large']}"]
         cells += [_objective(row[side]) for side in ("train", "test")]
         cells += [_pair(row[side], b) for side in ("train", "test") for b in BUDGETS]
@@ -95,9 +105,9 @@ def _plot(results: dict[str, Any], path: Path) -> None:
                 chosen["parent"],
                 chosen["neighbours"],
             )
-            side = row["test"] if row["test"]["queries"] else row["train"]
+            side = row["test"]
             if not (same_weights or s["parent"] is None) or not side["queries"]:
-                continue
+                continue  # other weights, or no held-out queries in this dataset
             points = [
                 (side[str(b)]["context_tokens"], side[str(b)]["span_recall"]) for b in BUDGETS
             ]

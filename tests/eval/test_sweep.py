@@ -1,6 +1,7 @@
 """The tier-budget sweep (eval.sweep, eval.sweep_report)."""
 
 import json
+from dataclasses import asdict
 
 import pytest
 
@@ -18,7 +19,6 @@ def small_grid(monkeypatch):
 def test_the_split_holds_out_whole_users_deterministically(tiny_locomo_path):
     dataset = load_dataset(tiny_locomo_path)
     split = split_queries(dataset)
-    assert split == split_queries(dataset)
     assert set(split) == {q.id for q in dataset.queries}
     sides = {}
     for query in dataset.queries:
@@ -57,3 +57,48 @@ def test_sweep_chooses_the_best_training_objective(tiny_locomo_path, small_grid,
     assert "Chosen on the training side" in report.read_text()
     assert json.loads((tmp_path / "sweep.json").read_text())["chosen"] == results["chosen"]
     assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def grid_row(small, parent, per_query, *, queries=None):
+    """A grid row whose training objective is the mean of ``per_query``."""
+    mean = sum(per_query) / len(per_query)
+    figures = {str(b): {"span_recall": mean, "strict_recall": mean} for b in BUDGETS}
+    setting = {**asdict(Setting(small, 512, 2048)), "parent": parent, "neighbours": 0.6}
+    return {
+        "setting": setting,
+        "train": {"queries": queries or len(per_query), **figures},
+        "_per_query": per_query,
+    }
+
+
+def test_choose_prefers_the_largest_small_budget_among_paired_ties():
+    noisy = [0.2, 0.8] * 10
+    best = [v + 0.02 for v in noisy]
+    # 0.01 lower on average, but per query +0.10 or -0.12: well within one paired error
+    tied = [v + (0.12 if i % 2 else -0.10) for i, v in enumerate(noisy)]
+    clearly_worse = [v - 0.3 for v in best]
+    grid = {
+        "one": [
+            grid_row(64, 0.5, best),
+            grid_row(128, 0.5, tied),
+            grid_row(192, 0.5, clearly_worse),
+        ],
+        "two": [
+            grid_row(64, 0.5, best),
+            grid_row(128, 0.5, tied),
+            grid_row(192, 0.5, clearly_worse),
+        ],
+    }
+    assert sweep_module._choose(grid).small == 128
+    exact = {name: [grid_row(64, 0.5, best), grid_row(128, 0.5, [v - 0.02 for v in best])]
+             for name in ("one", "two")}  # fmt: skip
+    assert sweep_module._choose(exact).small == 64  # a constant gap is no tie: zero spread
+
+
+def test_the_split_of_the_tiny_file_is_pinned(tiny_locomo_path):
+    dataset = load_dataset(tiny_locomo_path)
+    split = split_queries(dataset)
+    assert sorted(split.items()) == [
+        ("sample-1#q0", "train"),
+        *((f"tiny-1#q{i}", "test") for i in range(4)),
+    ]
