@@ -14,7 +14,12 @@ from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer
 
 __all__ = ["EvalConfig"]
 
-_EVIDENCE = ("evidence_recall", "evidence_strict_recall", "evidence_precision")
+_EVIDENCE = (
+    "evidence_recall",
+    "evidence_strict_recall",
+    "evidence_precision",
+    "evidence_token_precision",
+)
 _AT_K = (
     "precision",
     "recall",

@@ -23,18 +23,21 @@ from typing import Protocol, TypeVar
 
 from chunking.model import Conversation
 from chunking.render import render
+from chunking.tokens import Tokenizer
 from eval.errors import EmptyEvidenceError, UnknownEvidenceError
 
 __all__ = [
     "EvidenceScores",
     "EvidenceSpan",
     "ReturnedSpan",
+    "ReturnedText",
     "char_precision",
     "evidence_spans",
     "score_evidence",
     "span_recall",
     "strict_recall",
     "take_within_budget",
+    "token_precision",
 ]
 
 
@@ -49,6 +52,13 @@ class ReturnedSpan(Protocol):
     def end(self) -> int: ...
     @property
     def token_count(self) -> int: ...
+
+
+class ReturnedText(ReturnedSpan, Protocol):
+    """A returned span with its text (``content == conversation_text[start:end]``)."""
+
+    @property
+    def content(self) -> str: ...
 
 
 S = TypeVar("S", bound=ReturnedSpan)
@@ -171,6 +181,49 @@ def char_precision(returned: Iterable[ReturnedSpan], evidence: Sequence[Evidence
         for start, end in intervals
     )
     return inside / total
+
+
+def token_precision(
+    returned: Sequence[ReturnedText], evidence: Sequence[EvidenceSpan], tokenizer: Tokenizer
+) -> float:
+    """Share of the returned tokens that belong to evidence turns.
+
+    ``token_precision = tokens(R ∩ E) / sum_r token_count(r)``: the numerator
+    counts, once, the cl100k tokens of each maximal run of returned evidence
+    text (a turn returned in two pieces is counted as its joined text); the
+    denominator is what a prompt built from the returned spans pays (text
+    returned twice is paid twice). Nothing returned gives ``0.0``.
+    """
+    paid = sum(span.token_count for span in returned)
+    if not paid:
+        return 0.0
+    by_conversation: defaultdict[str, list[ReturnedText]] = defaultdict(list)
+    for span in returned:
+        by_conversation[span.conversation_id].append(span)
+    evidence_union = _union(evidence)
+    inside = 0
+    for conversation, spans in by_conversation.items():
+        spans.sort(key=lambda s: s.start)
+        for lo, hi in _union(spans).get(conversation, []):
+            for start, end in evidence_union.get(conversation, []):
+                a, b = max(lo, start), min(hi, end)
+                if a < b:
+                    inside += tokenizer.count(_returned_text(spans, a, b))
+    return inside / paid
+
+
+def _returned_text(spans: Sequence[ReturnedText], start: int, end: int) -> str:
+    """The text ``[start, end)``, covered without gaps by ``spans`` (sorted by start)."""
+    parts, at = [], start
+    for span in spans:
+        if span.end <= at or span.start > at:
+            continue
+        upto = min(end, span.end)
+        parts.append(span.content[at - span.start : upto - span.start])
+        at = upto
+        if at >= end:
+            break
+    return "".join(parts)
 
 
 def score_evidence(

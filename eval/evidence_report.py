@@ -1,4 +1,4 @@
-"""The report's evidence section: span recall, strict recall and precision at context budgets.
+"""The report's evidence section: span recall, strict recall and token precision at budgets.
 
 Rows are every measured strategy, ours and the peers' (``peer:<name>``);
 the best value of each column is in bold (every value equal to it, at the
@@ -19,7 +19,7 @@ EVIDENCE_BUDGETS = (512, 1024, 2048)
 EVIDENCE_COLUMNS = (
     ("span recall", "evidence_recall"),
     ("strict recall", "evidence_strict_recall"),
-    ("precision", "evidence_precision"),
+    ("token precision", "evidence_token_precision"),
 )
 _CATEGORY_BUDGET = 1024
 
@@ -144,8 +144,10 @@ def evidence_section(results: dict[str, Any], out: Path) -> str:
         "",
         "Each gold span (a LoCoMo evidence turn, label included) is one evidence unit. "
         "Span recall: mean share of each unit's characters in the returned text; strict "
-        "recall: share of units returned whole (a fragment scores nothing); precision: share "
-        "of the returned characters inside gold spans. Results are taken in rank order until "
+        "recall: share of units returned whole (a fragment scores nothing); token precision: "
+        "share of the returned tokens that are evidence text (the tokens of the returned "
+        "evidence text over the returned units' token counts; character precision is in "
+        "metrics.json as `evidence_precision`). Results are taken in rank order until "
         "the next would exceed the budget (cl100k tokens). Peer rows (`peer:<name>`) are the "
         "peer's leaf chunks through the same BM25 (same analyzer, same message dates) and the "
         "same cap as ours, returned as ranked (a peer's overlapping leaves cost budget twice "

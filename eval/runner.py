@@ -200,7 +200,13 @@ def _measure(retriever: Retriever, query: Query, config: EvalConfig) -> dict[str
     return {"kind": query.kind, "at_k": at_k, "at_budget": at_budget}
 
 
-_BY_KIND_AT_BUDGET = ("recall", "evidence_recall", "evidence_strict_recall", "evidence_precision")
+_BY_KIND_AT_BUDGET = (
+    "recall",
+    "evidence_recall",
+    "evidence_strict_recall",
+    "evidence_precision",
+    "evidence_token_precision",
+)
 
 
 def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:

@@ -13,7 +13,12 @@ from collections.abc import Callable, Sequence
 from eval.dataset import Gold
 from eval.errors import UnknownNameError
 from eval.metrics.context import context_tokens
-from eval.metrics.evidence import evidence_precision, evidence_recall, evidence_strict_recall
+from eval.metrics.evidence import (
+    evidence_precision,
+    evidence_recall,
+    evidence_strict_recall,
+    evidence_token_precision,
+)
 from eval.metrics.ranking import mrr, ndcg, precision, recall
 from eval.metrics.relevance import relevance
 from eval.metrics.spans import redundancy, span_iou, span_precision, span_recall
@@ -28,6 +33,7 @@ METRICS: dict[str, Metric] = {
     "evidence_precision": evidence_precision,
     "evidence_recall": evidence_recall,
     "evidence_strict_recall": evidence_strict_recall,
+    "evidence_token_precision": evidence_token_precision,
     "mrr": mrr,
     "ndcg": ndcg,
     "precision": precision,

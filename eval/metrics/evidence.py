@@ -7,9 +7,12 @@ retriever). ``E_i`` is gold span ``i`` of ``gold.spans``, ``n`` their number,
 
 - ``evidence_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|`` (a fragment scores its share);
 - ``evidence_strict_recall = (1/n) * #{i : E_i ⊆ R}`` (only whole turns count);
-- ``evidence_precision = |R ∩ U(E)| / |R|`` in characters, each counted once.
+- ``evidence_precision = |R ∩ U(E)| / |R|`` in characters, each counted once;
+- ``evidence_token_precision``: the cl100k tokens of the returned evidence text
+  over the returned units' token counts (what a prompt pays; see
+  :func:`eval.evidence.token_precision`).
 
-A query without gold spans scores 0.0 on all three, the registry's convention
+A query without gold spans scores 0.0 on all four, the registry's convention
 for a query with nothing to find (see :mod:`eval.metrics.ranking`); the run
 counts such queries in ``dataset.queries_without_gold_spans``, so a mean
 lowered by them is visible. An empty result scores 0.0.
@@ -19,11 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chunking.tokens import get_tokenizer
 from eval.dataset import Gold
-from eval.evidence import EvidenceSpan, char_precision, span_recall, strict_recall
+from eval.evidence import (
+    EvidenceSpan,
+    char_precision,
+    span_recall,
+    strict_recall,
+    token_precision,
+)
 from eval.units import SpanUnit
 
-__all__ = ["evidence_precision", "evidence_recall", "evidence_strict_recall", "gold_evidence"]
+__all__ = [
+    "evidence_precision",
+    "evidence_recall",
+    "evidence_strict_recall",
+    "evidence_token_precision",
+    "gold_evidence",
+]
 
 
 def gold_evidence(gold: Gold) -> tuple[EvidenceSpan, ...]:
@@ -50,3 +66,8 @@ def evidence_strict_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None
 def evidence_precision(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
     """Share of the distinct returned characters inside some gold span (see the module)."""
     return char_precision(_top(ranked, k), gold_evidence(gold))
+
+
+def evidence_token_precision(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
+    """Share of the returned tokens that belong to gold spans (see the module)."""
+    return token_precision(_top(ranked, k), gold_evidence(gold), get_tokenizer())

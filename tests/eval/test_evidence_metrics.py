@@ -1,12 +1,14 @@
 """The evidence metrics of the registry against a slow character-set reference."""
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eval.dataset import Gold, Span
+from eval.evidence import EvidenceSpan
 from eval.metrics import METRICS, get_metric
 
 
@@ -79,3 +81,35 @@ def test_no_gold_spans_or_nothing_returned_scores_zero():
     for name in ("evidence_recall", "evidence_strict_recall", "evidence_precision"):
         assert METRICS[name]([Unit("a", 0, 10)], empty, None) == 0.0
         assert METRICS[name]([], Gold(frozenset(), (Span("a", 0, 5),)), 3) == 0.0
+
+
+def test_token_precision_counts_returned_evidence_tokens_once_against_tokens_paid():
+    from chunking.tokens import get_tokenizer
+    from eval.evidence import token_precision
+
+    tokenizer = get_tokenizer()
+    text = "Alice: I adopted a cat named Saffron.\n\nBob: Lovely! What colour is she?"
+    turn = text.index("\n\n")
+
+    def unit(ident, start, end):
+        return SimpleNamespace(
+            conversation_id="c", id=ident, start=start, end=end, content=text[start:end],
+            token_count=tokenizer.count(text[start:end]),
+        )  # fmt: skip
+
+    evidence = [EvidenceSpan("c", "a", 0, turn)]
+    whole = unit("w", 0, len(text))
+    assert token_precision([whole], evidence, tokenizer) == pytest.approx(
+        tokenizer.count(text[:turn]) / whole.token_count
+    )
+    halves = [unit("h2", 20, len(text)), unit("h1", 0, 20)]  # the turn in two pieces
+    paid = sum(u.token_count for u in halves)
+    assert token_precision(halves, evidence, tokenizer) == pytest.approx(
+        tokenizer.count(text[:turn]) / paid
+    )
+    twice = [whole, whole]  # returned twice: paid twice, counted once
+    assert token_precision(twice, evidence, tokenizer) == pytest.approx(
+        tokenizer.count(text[:turn]) / (2 * whole.token_count)
+    )
+    assert token_precision([], evidence, tokenizer) == 0.0
+    assert token_precision([unit("b", turn, len(text))], evidence, tokenizer) == 0.0

@@ -7,7 +7,7 @@ def row(source, recall, strict, precision, *, budgets=(512, 1024, 2048), kinds=(
     figures = {
         "evidence_recall": recall,
         "evidence_strict_recall": strict,
-        "evidence_precision": precision,
+        "evidence_token_precision": precision,
     }
     return {
         "source": source,
