@@ -21,6 +21,10 @@ class Role(StrEnum):
     TOOL = "tool"
 
 
+# Reading an enum member's ``value`` is a descriptor call; rendering reads a label per message.
+_ROLE_LABELS = {role: role.value.capitalize() for role in Role}
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """One message of a conversation.
@@ -62,7 +66,7 @@ class Message:
     @property
     def label(self) -> str:
         """The speaker label used in the rendered conversation."""
-        return self.name or self.role.value.capitalize()
+        return self.name or _ROLE_LABELS[self.role]
 
 
 @dataclass(frozen=True, slots=True)
