@@ -55,39 +55,69 @@ def split_into_atoms(
     the budget is split at its sentences before it is encoded, so that most
     text is encoded exactly once and never mapped token by token.
     """
-    offsets, line_kinds = line_cuts(text, message_starts)
-    # Characters beyond which a line probably exceeds the budget (cl100k averages
-    # about four characters a token in English; the exact count decides anyway).
-    long_line = 3 * max_tokens
-    spans: list[tuple[int, int, int]] = []
-    start, kind = 0, int(Break.MESSAGE)
-    for end, next_kind in zip([*offsets, len(text)], [*line_kinds, Break.MESSAGE], strict=True):
-        if end - start > long_line:
-            for cut in sentence_cuts(text, start, end):
-                spans.append((start, cut, kind))
-                start, kind = cut, int(Break.SENTENCE)
-        spans.append((start, end, kind))
-        start, kind = end, int(next_kind)
-
-    encode = tokenizer.encode
+    span_starts, span_kinds = _spans(text, message_starts, max_tokens)
+    ends = [*span_starts[1:], len(text)]
+    # The bound method of the encoding itself: this is the one per-line call.
+    encode = tokenizer.encoding.encode_ordinary
+    counts = [len(encode(text[start:end])) for start, end in zip(span_starts, ends, strict=True)]
+    if max(counts) <= max_tokens:
+        span_starts.append(len(text))
+        return Atoms(
+            starts=span_starts, prefix=list(accumulate(counts, initial=0)), kinds=span_kinds
+        )
     starts: list[int] = []
     kinds: list[int] = []
-    counts: list[int] = []
-    for start, end, kind in spans:
-        tokens = encode(text[start:end])
-        if len(tokens) <= max_tokens:
+    atom_counts: list[int] = []
+    for start, end, kind, count in zip(span_starts, ends, span_kinds, counts, strict=True):
+        if count <= max_tokens:
             starts.append(start)
             kinds.append(kind)
-            counts.append(len(tokens))
+            atom_counts.append(count)
         else:
-            for sub_start, count, sub_kind in _refine(
+            tokens = encode(text[start:end])
+            for sub_start, sub_count, sub_kind in _refine(
                 text, start, end, kind, tokens, tokenizer, max_tokens
             ):
                 starts.append(sub_start)
                 kinds.append(sub_kind)
-                counts.append(count)
+                atom_counts.append(sub_count)
     starts.append(len(text))
-    return Atoms(starts=starts, prefix=list(accumulate(counts, initial=0)), kinds=kinds)
+    return Atoms(starts=starts, prefix=list(accumulate(atom_counts, initial=0)), kinds=kinds)
+
+
+def _spans(
+    text: str, message_starts: frozenset[int], max_tokens: int
+) -> tuple[list[int], list[int]]:
+    """Starts and kinds of the pieces to encode: lines, and the sentences of long lines.
+
+    Piece ``i`` runs from ``starts[i]`` to the next start (the last to the end).
+    """
+    offsets, line_kinds = line_cuts(text, message_starts)
+    starts, kinds = [0, *offsets], [int(Break.MESSAGE), *line_kinds]
+    # Characters beyond which a line probably exceeds the budget (cl100k averages
+    # about four characters a token in English; the exact count decides anyway).
+    long_line = 3 * max_tokens
+    ends = [*offsets, len(text)]
+    long = [
+        i
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+        if end - start > long_line
+    ]
+    if not long:
+        return starts, kinds
+    split_starts: list[int] = []
+    split_kinds: list[int] = []
+    done = 0
+    for i in long:
+        split_starts += starts[done : i + 1]
+        split_kinds += kinds[done : i + 1]
+        cuts = sentence_cuts(text, starts[i], ends[i])
+        split_starts += cuts
+        split_kinds += [int(Break.SENTENCE)] * len(cuts)
+        done = i + 1
+    split_starts += starts[done:]
+    split_kinds += kinds[done:]
+    return split_starts, split_kinds
 
 
 def _refine(

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from chunking.atoms import Atoms, split_into_atoms
 from chunking.config import CHUNKING_VERSION, ChunkingConfig
-from chunking.model import Chunk, Conversation
+from chunking.model import Chunk, Conversation, _unchecked_chunk
 from chunking.packing import pack
 from chunking.render import RenderedConversation, render
 from chunking.tiers import ChunkTier
@@ -21,7 +21,7 @@ __all__ = ["CHUNK_ID_NAMESPACE", "chunk_conversations"]
 CHUNK_ID_NAMESPACE = uuid.UUID("6b1f0c52-8f1e-5d59-9a57-2f8b8f7c3e10")
 """UUID namespace of chunk ids (``uuid5`` of conversation, tier, span and version)."""
 
-_NAMESPACE_BYTES = CHUNK_ID_NAMESPACE.bytes
+_NAMESPACE_SHA1 = hashlib.sha1(CHUNK_ID_NAMESPACE.bytes, usedforsecurity=False)
 _DEFAULT_CONFIG = ChunkingConfig()
 
 
@@ -82,6 +82,7 @@ def _chunk_one(
     large = pack(atoms, 0, len(atoms), config.large)
     medium = _pack_within(atoms, large, config.medium)
     small = _pack_within(atoms, medium, config.small)
+    messages = _Messages(conversation, rendered)
     parents: list[int] = []
     parent_ids: list[str] = []
     for tier, runs in (
@@ -89,7 +90,7 @@ def _chunk_one(
         (ChunkTier.MEDIUM, medium),
         (ChunkTier.SMALL, small),
     ):
-        chunks = _make_chunks(conversation, rendered, atoms, tier, runs, parents, parent_ids)
+        chunks = _make_chunks(conversation, messages, atoms, tier, runs, parents, parent_ids)
         yield from chunks
         parents, parent_ids = runs, [chunk.id for chunk in chunks]
 
@@ -105,43 +106,44 @@ def _pack_within(atoms: Atoms, parent_runs: list[int], budget: int) -> list[int]
 
 def _make_chunks(
     conversation: Conversation,
-    rendered: RenderedConversation,
+    messages: _Messages,
     atoms: Atoms,
     tier: ChunkTier,
     runs: list[int],
     parent_runs: list[int],
     parent_ids: list[str],
 ) -> list[Chunk]:
-    text, starts, prefix = rendered.text, atoms.starts, atoms.prefix
-    message_ids = [message.id for message in rendered.messages]
-    ends = [*runs[1:], len(atoms)]
+    text, starts, prefix = messages.text, atoms.starts, atoms.prefix
+    message_starts, message_ends, message_ids = messages.starts, messages.ends, messages.ids
+    created_at = messages.created_at
+    conversation_id, title, total = conversation.id, conversation.title, len(runs)
+    id_prefix = f"{conversation_id}\x1f{tier.value}\x1f"
+    id_suffix = f"\x1f{CHUNKING_VERSION}"
+    sha256 = hashlib.sha256
     chunks: list[Chunk] = []
-    for index, (lo, hi) in enumerate(zip(runs, ends, strict=True)):
+    for index, (lo, hi) in enumerate(zip(runs, [*runs[1:], len(atoms)], strict=True)):
         start, end = starts[lo], starts[hi]
         content = text[start:end]
-        first = bisect_right(rendered.message_ends, start)
-        last = bisect_left(rendered.message_starts, end)
+        first = bisect_right(message_ends, start)
+        last = bisect_left(message_starts, end)
         parent_id = parent_ids[bisect_right(parent_runs, lo) - 1] if parent_ids else None
-        chunk_id = _uuid5(
-            f"{conversation.id}\x1f{tier.value}\x1f{start}\x1f{end}\x1f{CHUNKING_VERSION}"
-        )
         chunks.append(
-            Chunk(
-                conversation_id=conversation.id,
-                title=conversation.title,
-                content=content,
-                token_count=prefix[hi] - prefix[lo],
-                chunk_index=index,
-                total_chunks=len(runs),
-                chunk_tier=tier,
-                created_at=_created_at(conversation, rendered, first, last),
-                id=chunk_id,
-                parent_id=parent_id,
-                start=start,
-                end=end,
-                message_ids=tuple(message_ids[first:last]),
-                content_hash=hashlib.sha256(content.encode("utf-8")).hexdigest(),
-                chunking_version=CHUNKING_VERSION,
+            _unchecked_chunk(  # the Chunk fields, in order
+                conversation_id,
+                title,
+                content,
+                prefix[hi] - prefix[lo],
+                index,
+                total,
+                tier,
+                created_at(first, last),
+                _uuid5(f"{id_prefix}{start}\x1f{end}{id_suffix}"),
+                parent_id,
+                start,
+                end,
+                message_ids[first:last],
+                sha256(content.encode("utf-8")).hexdigest(),
+                CHUNKING_VERSION,
             )
         )
     return chunks
@@ -153,17 +155,38 @@ def _uuid5(name: str) -> str:
     UUID version 5 is SHA-1 of namespace and name with the version nibble set
     to 5 and the variant bits to 10 (RFC 9562, section 5.5).
     """
-    digest = hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8"), usedforsecurity=False)
+    digest = _NAMESPACE_SHA1.copy()  # copying is cheaper than a new OpenSSL context
+    digest.update(name.encode("utf-8"))
     hexed = digest.hexdigest()
     variant = "89ab"[int(hexed[16], 16) & 3]
     return f"{hexed[:8]}-{hexed[8:12]}-5{hexed[13:16]}-{variant}{hexed[17:20]}-{hexed[20:32]}"
 
 
-def _created_at(
-    conversation: Conversation, rendered: RenderedConversation, first: int, last: int
-) -> datetime | None:
-    """When the chunk's first dated message was written, else the conversation."""
-    for message in rendered.messages[first:last]:
-        if message.created_at is not None:
-            return message.created_at
-    return conversation.created_at
+class _Messages:
+    """A rendered conversation's messages, indexed for the chunks of all three tiers.
+
+    ``first_dated[i]`` is the index of the first message at or after ``i`` that
+    has a date, so that each chunk finds its date without scanning its messages.
+    """
+
+    __slots__ = ("_default", "_first_dated", "_messages", "ends", "ids", "starts", "text")
+
+    def __init__(self, conversation: Conversation, rendered: RenderedConversation) -> None:
+        self.text, self.starts, self.ends = (
+            rendered.text,
+            rendered.message_starts,
+            rendered.message_ends,
+        )
+        self.ids = tuple(message.id for message in rendered.messages)
+        self._messages = rendered.messages
+        self._default = conversation.created_at
+        first_dated = [len(self._messages)] * (len(self._messages) + 1)
+        for index in range(len(self._messages) - 1, -1, -1):
+            dated = self._messages[index].created_at is not None
+            first_dated[index] = index if dated else first_dated[index + 1]
+        self._first_dated = first_dated
+
+    def created_at(self, first: int, last: int) -> datetime | None:
+        """When the first dated message of ``first..last-1`` was written, else the conversation."""
+        dated = self._first_dated[first]
+        return self._messages[dated].created_at if dated < last else self._default

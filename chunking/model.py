@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -19,6 +19,10 @@ class Role(StrEnum):
     USER = "user"
     ASSISTANT = "assistant"
     TOOL = "tool"
+
+
+# Reading an enum member's ``value`` is a descriptor call; rendering reads a label per message.
+_ROLE_LABELS = {role: role.value.capitalize() for role in Role}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ class Message:
     @property
     def label(self) -> str:
         """The speaker label used in the rendered conversation."""
-        return self.name or self.role.value.capitalize()
+        return self.name or _ROLE_LABELS[self.role]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +137,21 @@ class Chunk:
             )
         if not self.id:
             raise InvalidMessageError("chunk id must be a non-empty string")
+
+
+_CHUNK_SETTERS = tuple(getattr(Chunk, chunk_field.name).__set__ for chunk_field in fields(Chunk))
+_new_object = object.__new__
+
+
+def _unchecked_chunk(*values: object) -> Chunk:
+    """A ``Chunk`` of ``values`` in field order, without ``__post_init__``'s checks.
+
+    Only for the chunker, whose chunks satisfy every check by construction
+    (a ``ChunkTier``, a valid span, a non-empty id); the generated frozen
+    ``__init__`` and its checks cost more than half of a chunk's construction.
+    The result is an ordinary, immutable ``Chunk``, equal to ``Chunk(*values)``.
+    """
+    chunk: Chunk = _new_object(Chunk)
+    for setter, value in zip(_CHUNK_SETTERS, values, strict=True):
+        setter(chunk, value)
+    return chunk

@@ -48,12 +48,13 @@ def render(conversation: Conversation) -> RenderedConversation:
     parts: list[str] = []
     offset = 0
     for message in conversation.messages:
-        if not message.content.strip():
+        content = message.content
+        if not content or content.isspace():  # what strip() would empty, without a copy
             continue
         if parts:
             parts.append(MESSAGE_SEPARATOR)
             offset += len(MESSAGE_SEPARATOR)
-        block = f"{message.label}: {message.content}"
+        block = f"{message.label}: {content}"
         messages.append(message)
         starts.append(offset)
         offset += len(block)

@@ -1,6 +1,16 @@
+import dataclasses
+
 import pytest
 
-from chunking import Chunk, ChunkingConfig, ChunkTier, Conversation, Message, Role
+from chunking import (
+    Chunk,
+    ChunkingConfig,
+    ChunkTier,
+    Conversation,
+    Message,
+    Role,
+    chunk_conversations,
+)
 from chunking.errors import ConfigError, InvalidMessageError, InvalidTierError
 
 
@@ -76,3 +86,24 @@ def test_negative_or_reversed_spans_are_rejected():
         _chunk(start=-1)
     with pytest.raises(InvalidMessageError, match="not a valid span"):
         _chunk(start=5, end=2)
+
+
+def test_chunks_made_by_the_chunker_equal_validated_chunks_and_are_frozen():
+    """The chunker skips ``__post_init__``; its chunks must be what validation would give."""
+    conversation = Conversation(
+        id="c",
+        title="t",
+        messages=(
+            Message(id="m1", role=Role.USER, content="I live in Lisbon. " * 40),
+            Message(id="m2", role=Role.ASSISTANT, content="Nice!\n\nA cat?"),
+        ),
+    )
+    chunks = list(chunk_conversations([conversation], config=ChunkingConfig(small=8, medium=30)))
+    assert len(chunks) > 3
+    for chunk in chunks:
+        validated = Chunk(**{f.name: getattr(chunk, f.name) for f in dataclasses.fields(Chunk)})
+        assert validated == chunk
+        assert hash(validated) == hash(chunk)
+        assert type(chunk.chunk_tier) is ChunkTier
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            chunk.content = "changed"  # type: ignore[misc]
