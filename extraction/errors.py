@@ -6,9 +6,7 @@ Hierarchy::
     ├── SettingsError (ValueError)        settings missing or invalid; names the variable
     ├── UnknownModelError (LookupError)   a logical model name not in the registry
     ├── LLMCallError (RuntimeError)       a call that failed after the SDK's retries
-    ├── LLMOutputError (ValueError)       model output that is not the expected JSON
-    └── StoreUnavailableError (ImportError)
-                                          the chunk store module is not installed
+    └── LLMOutputError (ValueError)       model output that is not the expected JSON
 
 The Anthropic SDK's own error stays available as ``__cause__`` of an
 ``LLMCallError``. Messages never contain a secret.
@@ -21,7 +19,6 @@ __all__ = [
     "LLMCallError",
     "LLMOutputError",
     "SettingsError",
-    "StoreUnavailableError",
     "UnknownModelError",
 ]
 
@@ -51,7 +48,3 @@ class LLMCallError(ExtractionError, RuntimeError):
 
 class LLMOutputError(ExtractionError, ValueError):
     """Model output that could not be parsed or validated as the facts JSON."""
-
-
-class StoreUnavailableError(ExtractionError, ImportError):
-    """The chunk store (``chunking.store``) cannot be imported."""
