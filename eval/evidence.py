@@ -25,12 +25,12 @@ from chunking.model import Conversation
 from chunking.render import render
 from chunking.tokens import Tokenizer
 from eval.errors import EmptyEvidenceError, UnknownEvidenceError
+from eval.units import SpanUnit
 
 __all__ = [
     "EvidenceScores",
     "EvidenceSpan",
     "ReturnedSpan",
-    "ReturnedText",
     "char_precision",
     "evidence_spans",
     "score_evidence",
@@ -52,13 +52,6 @@ class ReturnedSpan(Protocol):
     def end(self) -> int: ...
     @property
     def token_count(self) -> int: ...
-
-
-class ReturnedText(ReturnedSpan, Protocol):
-    """A returned span with its text (``content == conversation_text[start:end]``)."""
-
-    @property
-    def content(self) -> str: ...
 
 
 S = TypeVar("S", bound=ReturnedSpan)
@@ -184,7 +177,7 @@ def char_precision(returned: Iterable[ReturnedSpan], evidence: Sequence[Evidence
 
 
 def token_precision(
-    returned: Sequence[ReturnedText], evidence: Sequence[EvidenceSpan], tokenizer: Tokenizer
+    returned: Sequence[SpanUnit], evidence: Sequence[EvidenceSpan], tokenizer: Tokenizer
 ) -> float:
     """Share of the returned tokens that belong to evidence turns.
 
@@ -197,7 +190,7 @@ def token_precision(
     paid = sum(span.token_count for span in returned)
     if not paid:
         return 0.0
-    by_conversation: defaultdict[str, list[ReturnedText]] = defaultdict(list)
+    by_conversation: defaultdict[str, list[SpanUnit]] = defaultdict(list)
     for span in returned:
         by_conversation[span.conversation_id].append(span)
     evidence_union = _union(evidence)
@@ -212,7 +205,7 @@ def token_precision(
     return inside / paid
 
 
-def _returned_text(spans: Sequence[ReturnedText], start: int, end: int) -> str:
+def _returned_text(spans: Sequence[SpanUnit], start: int, end: int) -> str:
     """The text ``[start, end)``, covered without gaps by ``spans`` (sorted by start)."""
     parts, at = [], start
     for span in spans:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
+from eval.evidence import take_within_budget
 from eval.units import MessageUnit, SpanUnit
 
 __all__ = ["Retriever", "cap", "dedup_spans", "finish"]
@@ -82,16 +83,7 @@ def cap(chunks: Iterable[U], *, k: int, token_budget: int | None = None) -> list
     ``token_count`` exceed ``token_budget``; that chunk and all after it are
     left out (no skipping ahead to a smaller one, which would reorder ranks).
     """
-    taken: list[U] = []
-    used = 0
-    for chunk in chunks:
-        if len(taken) >= k:
-            break
-        if token_budget is not None and used + chunk.token_count > token_budget:
-            break
-        taken.append(chunk)
-        used += chunk.token_count
-    return taken
+    return take_within_budget(chunks, budget=token_budget, k=k)
 
 
 def finish(ranked: Sequence[U], *, k: int, token_budget: int | None, dedup: bool = True) -> list[U]:
