@@ -23,8 +23,8 @@ from typing import Any
 from chunking.errors import InvalidMessageError
 from chunking.formats.chatgpt_content import THINKING_TYPES, render_content
 from chunking.formats.chatgpt_tree import active_leaf, leaves, path_to
-from chunking.formats.reader import Location, Parsed, ReadOptions
-from chunking.formats.values import conversation_id, label, parse_time
+from chunking.formats.reader import Location, Parsed, ReadOptions, locate_conversation
+from chunking.formats.values import label, parse_time
 from chunking.model import Conversation, Message, Role
 
 __all__ = ["PROFILE_LABEL", "THINKING_LABEL", "read_conversation"]
@@ -45,13 +45,9 @@ def read_conversation(item: Any, *, index: int, path: str, options: ReadOptions)
         MalformedExportError: no ``mapping``, a ``current_node`` or ``parent``
             naming no node, a cycle, or a node or message of the wrong type.
     """
-    where = Location(path)
-    if not isinstance(item, dict):
-        raise where.error(
-            f"conversation #{index} is a {type(item).__name__}; expected an object",
-            kind="wrong type",
-        )
-    where = Location(path, conversation_id(item, ("id", "conversation_id"), index=index))
+    item, where = locate_conversation(
+        item, path=path, index=index, id_keys=("id", "conversation_id")
+    )
     mapping = item.get("mapping")
     if not isinstance(mapping, dict):
         raise where.error(

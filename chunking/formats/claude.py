@@ -22,8 +22,8 @@ from collections import Counter
 from typing import Any
 
 from chunking.errors import InvalidMessageError
-from chunking.formats.reader import Location, Parsed, ReadOptions
-from chunking.formats.values import conversation_id, parse_time, text
+from chunking.formats.reader import Location, Parsed, ReadOptions, locate_conversation
+from chunking.formats.values import parse_time, text
 from chunking.model import Conversation, Message, Role
 
 __all__ = ["read_conversation"]
@@ -38,13 +38,7 @@ def read_conversation(item: Any, *, index: int, path: str, options: ReadOptions)
         MalformedExportError: ``chat_messages`` missing or not a list, a
             message that is not an object, or an unknown ``sender``.
     """
-    where = Location(path)
-    if not isinstance(item, dict):
-        raise where.error(
-            f"conversation #{index} is a {type(item).__name__}; expected an object",
-            kind="wrong type",
-        )
-    where = Location(path, conversation_id(item, ("uuid", "id"), index=index))
+    item, where = locate_conversation(item, path=path, index=index, id_keys=("uuid", "id"))
     chat = item.get("chat_messages")
     if not isinstance(chat, list):
         raise where.error(

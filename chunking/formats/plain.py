@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from chunking.errors import InvalidMessageError
-from chunking.formats.reader import Location, Parsed, ReadOptions
-from chunking.formats.values import conversation_id, label, parse_time
+from chunking.formats.reader import Location, Parsed, ReadOptions, locate_conversation
+from chunking.formats.values import label, parse_time
 from chunking.model import Conversation, Message
 
 __all__ = ["read_conversation"]
@@ -30,13 +30,7 @@ def read_conversation(item: Any, *, index: int, path: str, options: ReadOptions)
         MalformedExportError: a missing or mistyped field, naming where.
     """
     del options  # the plain format has nothing hidden
-    where = Location(path)
-    if not isinstance(item, dict):
-        raise where.error(
-            f"conversation #{index} is a {type(item).__name__}; expected an object",
-            kind="wrong type",
-        )
-    where = Location(path, conversation_id(item, ("id",), index=index))
+    item, where = locate_conversation(item, path=path, index=index, id_keys=("id",))
     messages = item.get("messages")
     if not isinstance(messages, list):
         raise where.error(

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chunking.errors import MalformedExportError
+from chunking.formats.values import conversation_id
 from chunking.model import Conversation
 
-__all__ = ["Location", "Parsed", "ReadOptions", "Reader"]
+__all__ = ["Location", "Parsed", "ReadOptions", "Reader", "locate_conversation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +81,19 @@ class Reader(Protocol):
     """
 
     def __call__(self, item: Any, *, index: int, path: str, options: ReadOptions) -> Parsed: ...
+
+
+def locate_conversation(
+    item: Any, *, path: str, index: int, id_keys: tuple[str, ...]
+) -> tuple[dict[str, Any], Location]:
+    """``item`` checked to be an object, and the location naming its id (see ``conversation_id``).
+
+    Raises:
+        MalformedExportError: ``item`` is not a JSON object (kind ``"wrong type"``).
+    """
+    if not isinstance(item, dict):
+        raise Location(path).error(
+            f"conversation #{index} is a {type(item).__name__}; expected an object",
+            kind="wrong type",
+        )
+    return item, Location(path, conversation_id(item, id_keys, index=index))
