@@ -44,16 +44,17 @@ class ClaudeClient:
         sdk: an ``AsyncAnthropic`` or ``AsyncAnthropicBedrock``.
         model_id: the provider's model id.
         provider: ``"anthropic"`` or ``"bedrock"``.
-        timeout_s: the per-call timeout (each attempt).
+
+    Timeouts (read and connect, per attempt) are the SDK client's, set by
+    :func:`make_client`; no call overrides them.
     """
 
-    __slots__ = ("model_id", "provider", "sdk", "timeout_s")
+    __slots__ = ("model_id", "provider", "sdk")
 
-    def __init__(self, sdk: Any, *, model_id: str, provider: str, timeout_s: float) -> None:
+    def __init__(self, sdk: Any, *, model_id: str, provider: str) -> None:
         self.sdk = sdk
         self.model_id = model_id
         self.provider = provider
-        self.timeout_s = timeout_s
 
     def __repr__(self) -> str:
         return f"ClaudeClient(provider={self.provider!r}, model_id={self.model_id!r})"
@@ -67,9 +68,7 @@ class ClaudeClient:
         import anthropic
 
         try:
-            message = await self.sdk.messages.create(
-                **message_params(request, self.model_id), timeout=self.timeout_s
-            )
+            message = await self.sdk.messages.create(**message_params(request, self.model_id))
         except anthropic.APIError as error:
             raise LLMCallError(_describe(error)) from error
         except ValueError as error:  # a body that is not JSON
@@ -194,9 +193,7 @@ def make_client(
         log.info("Anthropic client: key %s, model %s", mask_secret(key), model_id)
     else:
         raise LLMCallError(f"provider {settings.provider!r} has no SDK client")
-    return ClaudeClient(
-        sdk, model_id=model_id, provider=settings.provider, timeout_s=settings.timeout_s
-    )
+    return ClaudeClient(sdk, model_id=model_id, provider=settings.provider)
 
 
 def _aws(settings: ExtractionSettings) -> dict[str, Any]:

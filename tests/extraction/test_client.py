@@ -99,10 +99,11 @@ def test_timeouts_are_retried_and_then_reported() -> None:
     assert isinstance(caught.value.__cause__, anthropic.APITimeoutError)
 
 
-def test_the_per_call_timeout_is_sent_with_each_request() -> None:
+def test_the_read_and_connect_timeouts_are_sent_with_each_request() -> None:
     handler = Recorder(httpx2.Response(200, json=message_body()))
-    asyncio.run(client(handler, timeout_s=7.5).create(REQUEST))
-    assert handler.requests[0].extensions["timeout"]["read"] == 7.5
+    asyncio.run(client(handler, timeout_s=7.5, connect_timeout_s=2.5).create(REQUEST))
+    timeout = handler.requests[0].extensions["timeout"]
+    assert (timeout["read"], timeout["connect"]) == (7.5, 2.5)
 
 
 @pytest.mark.parametrize(
