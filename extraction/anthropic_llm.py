@@ -63,8 +63,9 @@ class AnthropicLLM:
             kept it from succeeding.
 
         Raises:
-            LLMCallError: the batch could not be created, or did not end within
-                ``max_wait_s``.
+            LLMCallError: the batch could not be created, polled or read, or did
+                not end within ``max_wait_s`` (it is then cancelled, so that it
+                stops running and billing).
         """
         batch_id = await self._client.submit_batch(
             [(f"r{index}", request) for index, request in enumerate(requests)]
@@ -73,6 +74,7 @@ class AnthropicLLM:
         waited = 0.0
         while not await self._client.batch_ended(batch_id):
             if waited >= max_wait_s:
+                await self._cancel(batch_id)
                 raise LLMCallError(f"message batch {batch_id} did not end within {max_wait_s}s")
             await asyncio.sleep(poll_s)
             waited += poll_s
@@ -85,3 +87,11 @@ class AnthropicLLM:
             else:
                 answers.append(LLMResponse(text=result.text, usage=result.usage))
         return answers
+
+    async def _cancel(self, batch_id: str) -> None:
+        try:
+            await self._client.cancel_batch(batch_id)
+        except LLMCallError as error:  # the timeout is the error to report; this one is logged
+            log.warning("message batch %s could not be cancelled: %s", batch_id, error)
+        else:
+            log.info("message batch %s cancelled after the wait ran out", batch_id)

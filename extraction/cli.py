@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from chunking.errors import ChunkingError
 from extraction.errors import ExtractionError
 from extraction.llm import LLM
 from extraction.settings import ExtractionSettings, load_settings
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args))
-    except ExtractionError as error:
+    except (ExtractionError, ChunkingError) as error:  # a bad setting, export or store
         print(f"error: {error}", file=sys.stderr)
         return 2
 

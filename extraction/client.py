@@ -93,22 +93,53 @@ class ClaudeClient:
         return str(batch.id)
 
     async def batch_ended(self, batch_id: str) -> bool:
-        """Whether the batch's processing has ended."""
-        batch = await self.sdk.messages.batches.retrieve(batch_id)
+        """Whether the batch's processing has ended.
+
+        Raises:
+            LLMCallError: the SDK gave up; its error is the ``__cause__``.
+        """
+        import anthropic
+
+        try:
+            batch = await self.sdk.messages.batches.retrieve(batch_id)
+        except anthropic.APIError as error:
+            raise LLMCallError(_describe(error)) from error
         return bool(batch.processing_status == "ended")
 
+    async def cancel_batch(self, batch_id: str) -> None:
+        """Ask the API to stop the batch (requests already done are still billed).
+
+        Raises:
+            LLMCallError: the SDK gave up; its error is the ``__cause__``.
+        """
+        import anthropic
+
+        try:
+            await self.sdk.messages.batches.cancel(batch_id)
+        except anthropic.APIError as error:
+            raise LLMCallError(_describe(error)) from error
+
     async def batch_results(self, batch_id: str) -> dict[str, RawCompletion | str]:
-        """Each request's completion, or the reason it did not succeed, by custom id."""
+        """Each request's completion, or the reason it did not succeed, by custom id.
+
+        Raises:
+            LLMCallError: the SDK gave up; its error is the ``__cause__``.
+        """
+        import anthropic
+
         results: dict[str, RawCompletion | str] = {}
-        async for item in await self.sdk.messages.batches.results(batch_id):
-            result = item.result
-            if result.type == "succeeded":
-                try:
-                    results[item.custom_id] = completion_from(result.message)
-                except LLMCallError as error:
-                    results[item.custom_id] = str(error)
-            else:
-                results[item.custom_id] = f"batch request {result.type}"
+        try:
+            async for item in await self.sdk.messages.batches.results(batch_id):
+                result = item.result
+                if result.type == "succeeded":
+                    try:
+                        results[item.custom_id] = completion_from(result.message)
+                    except LLMCallError as error:
+                        results[item.custom_id] = str(error)
+                else:
+                    results[item.custom_id] = f"batch request {result.type}"
+        except anthropic.APIError as error:
+            raise LLMCallError(_describe(error)) from error
         return results
 
     async def close(self) -> None:

@@ -6,7 +6,13 @@ Guarantees of :func:`extract_facts`:
 - a chunk with an ``ok`` cache entry makes no call (an unchanged re-import costs 0 tokens);
 - an answer that does not parse is asked again once; a chunk that still fails is
   recorded (in the result and the cache) with the reason, and the run goes on;
-- every call's usage goes to the ledger.
+- every call's usage goes to the ledger;
+- an unexpected error (not a failed call or an unusable answer) stops every
+  worker before it propagates: no call outlives the run;
+- with the batch lever, requests go out in batches of at most
+  :data:`BATCH_MAX_REQUESTS` requests and :data:`BATCH_MAX_CHARS` characters of
+  prompt, each recorded (in the result and the cache) before the next is sent;
+  a batch that fails is recorded as the failure of each of its chunks.
 """
 
 from __future__ import annotations
@@ -25,11 +31,26 @@ from extraction.items import ExtractionItem
 from extraction.ledger import Ledger
 from extraction.levers import Levers
 from extraction.llm import LLM, LLMRequest, LLMResponse
-from extraction.prompts import PROMPT_VERSION, build_request, reask_request
+from extraction.prompts import build_request, prompt_version, reask_request
 
-__all__ = ["BatchLLM", "ExtractionResult", "Failure", "extract_facts", "group_items"]
+__all__ = [
+    "BATCH_MAX_CHARS",
+    "BATCH_MAX_REQUESTS",
+    "BatchLLM",
+    "ExtractionResult",
+    "Failure",
+    "extract_facts",
+    "group_items",
+]
 
 log = logging.getLogger(__name__)
+
+BATCH_MAX_REQUESTS = 5_000
+"""Requests per Message Batch (the API allows 100,000)."""
+
+BATCH_MAX_CHARS = 10_000_000
+"""Prompt characters per Message Batch: its JSON body is built in memory, and
+the service has 512 MB (the API allows 256 MB per batch)."""
 
 Progress = Callable[[int, int], None]
 
@@ -77,7 +98,8 @@ class _Run:
     done: int = 0
 
     def key(self, item: ExtractionItem) -> CacheKey:
-        return CacheKey(item.content_hash, PROMPT_VERSION, self.llm.model)
+        version = prompt_version(assistant_chars=self.levers.assistant_chars)
+        return CacheKey(item.content_hash, version, self.llm.model)
 
     def finish(self, group: Sequence[ExtractionItem], bound: dict[str, list[Fact]] | str) -> None:
         for item in group:
@@ -155,11 +177,10 @@ async def extract_facts(
         llm.description,
     )
     if levers.batch and isinstance(llm, BatchLLM) and groups:
-        await _run_batch(run, llm, groups)
+        for part in batch_parts([_request(run, group) for group in groups]):
+            await _run_batch(run, llm, [groups[i] for i in part])
     else:
-        queue = deque(groups)
-        workers = [_worker(run, queue) for _ in range(min(concurrency, len(groups)))]
-        await asyncio.gather(*workers)
+        await _run_workers(run, groups, concurrency)
     return ExtractionResult(
         facts=tuple(run.facts),
         failures=tuple(run.failures),
@@ -186,6 +207,36 @@ def group_items(items: Sequence[ExtractionItem], levers: Levers) -> list[list[Ex
     return groups
 
 
+def batch_parts(requests: Sequence[LLMRequest]) -> list[range]:
+    """Consecutive positions of ``requests``, cut at the batch limits (at least one each)."""
+    parts: list[range] = []
+    start = chars = 0
+    for index, request in enumerate(requests):
+        size = len(request.system) + sum(len(message.text) for message in request.messages)
+        if index > start and (
+            index - start >= BATCH_MAX_REQUESTS or chars + size > BATCH_MAX_CHARS
+        ):
+            parts.append(range(start, index))
+            start, chars = index, 0
+        chars += size
+    if start < len(requests):
+        parts.append(range(start, len(requests)))
+    return parts
+
+
+async def _run_workers(run: _Run, groups: list[list[ExtractionItem]], concurrency: int) -> None:
+    queue = deque(groups)
+    workers = [
+        asyncio.create_task(_worker(run, queue)) for _ in range(min(concurrency, len(groups)))
+    ]
+    try:
+        await asyncio.gather(*workers)
+    finally:  # on an unexpected error or a cancellation, no worker goes on calling
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
 async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
     while queue:
         group = queue.popleft()
@@ -202,7 +253,13 @@ async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
 
 async def _run_batch(run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]]) -> None:
     requests = [_request(run, group) for group in groups]
-    answers = await llm.complete_batch(requests)
+    try:
+        answers = await llm.complete_batch(requests)
+    except LLMCallError as error:
+        log.warning("message batch of %d requests failed: %s", len(requests), error)
+        for group in groups:
+            run.finish(group, f"LLMCallError: {error}")
+        return
     for group, request, answer in zip(groups, requests, answers, strict=True):
         if isinstance(answer, LLMCallError):
             run.finish(group, f"LLMCallError: {answer}")

@@ -80,14 +80,20 @@ class PassResult:
 
 
 def file_memory_sink(directory: str | Path) -> MemorySink:
-    """A sink that writes ``<directory>/<user_id>.md`` and returns its path."""
+    """A sink that writes ``<directory>/<user_id>.md`` and returns its path.
+
+    The document is written beside its final name and renamed over it, so a
+    reader (or a crash) never sees a half-written profile.
+    """
     root = Path(directory)
 
     def save(user_id: str, document: MemoryDocument) -> str:
         root.mkdir(parents=True, exist_ok=True)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in user_id) or "user"
         path = root / f"{safe}.md"
-        path.write_text(document.markdown, encoding="utf-8")
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(document.markdown, encoding="utf-8")
+        partial.replace(path)  # atomic: a crash mid-write leaves the previous document whole
         return str(path)
 
     return save
@@ -141,6 +147,10 @@ async def run_full_pass_async(
 
     Returns:
         The result; ``status`` is ``complete`` or ``failed`` with a ``reason``.
+
+    Raises:
+        Exception: whatever ``update_profile`` raises: a status that cannot be
+            recorded is not hidden (the pass's own result is logged first).
     """
     spec = get_model(model)
     ledger = Ledger(spec.prices, estimated=llm.estimates)
@@ -179,14 +189,14 @@ async def run_full_pass_async(
             ledger=ledger.summary(),
             llm=llm.description,
         )
-    finally:
+    finally:  # the status ends even when the pass is cancelled
+        log.info(
+            "full pass for user %s: %s%s",
+            user_id,
+            result.status,
+            f" ({result.reason})" if result.reason else "",
+        )
         notify(user_id, result.status, result.reason)
-    log.info(
-        "full pass for user %s: %s%s",
-        user_id,
-        result.status,
-        f" ({result.reason})" if result.reason else "",
-    )
     return result
 
 

@@ -21,12 +21,28 @@ __all__ = [
     "Category",
     "build_request",
     "parse_prompt_chunks",
+    "prompt_version",
     "reask_request",
     "refs",
     "render_chunks",
 ]
 
 PROMPT_VERSION = "facts-v1"
+
+
+def prompt_version(*, assistant_chars: int | None) -> str:
+    """The version a chunk's result is cached under: the prompt's and the rendering's.
+
+    Trimming assistant turns changes what the model sees, so results of a
+    trimmed rendering are never reused for another.
+
+    >>> prompt_version(assistant_chars=None), prompt_version(assistant_chars=280)
+    ('facts-v1', 'facts-v1/assistant-280')
+    """
+    if assistant_chars is None:
+        return PROMPT_VERSION
+    return f"{PROMPT_VERSION}/assistant-{assistant_chars}"
+
 
 Category = Literal[
     "identity",

@@ -26,7 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chunking.tiers import ChunkTier
 from extraction.errors import SettingsError
 from extraction.levers import Levers
-from extraction.models import DEFAULT_MODEL, MODELS, ModelSpec, get_model
+from extraction.models import DEFAULT_MODEL, MODELS, ModelSpec, get_model, provider_model_id
 
 __all__ = ["ExtractionSettings", "load_settings", "mask_secret"]
 
@@ -158,6 +158,15 @@ def load_settings(**overrides: Any) -> ExtractionSettings:
             f"EXTRACTION_MODEL={settings.model!r} is not a known model; valid: "
             f"{', '.join(sorted(MODELS))}"
         )
+    if settings.provider in ("anthropic", "bedrock"):
+        try:  # the one check of a prefix, the one that builds the id
+            provider_model_id(
+                settings.model_spec(),
+                settings.provider,
+                region_prefix=settings.bedrock_region_prefix,
+            )
+        except ValueError as error:
+            raise SettingsError(f"EXTRACTION_BEDROCK_REGION_PREFIX: {error}") from None
     return settings
 
 

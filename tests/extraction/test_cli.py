@@ -66,6 +66,14 @@ def test_run_without_a_key_fails_naming_the_variable(
     assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
 
 
+def test_a_store_that_cannot_be_opened_is_an_error_message_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["run", str(SAMPLE_EXPORT), "--user", "u", "--provider", "offline"]
+    assert main([*argv, "--store", "mysql://nowhere/db", "--cache", str(tmp_path / "c")]) == 2
+    assert "mysql" in capsys.readouterr().err
+
+
 def test_costs_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["costs", str(SAMPLE_EXPORT), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -197,11 +197,11 @@ def test_missing_credentials_name_the_variable() -> None:
         make_client(load_settings(provider="bedrock"))
 
 
-def test_message_batches_round_trip_over_the_mock_transport() -> None:
-    batch = {
+def batch_body(status: str = "ended") -> dict[str, Any]:
+    return {
         "id": "msgbatch_1",
         "type": "message_batch",
-        "processing_status": "ended",
+        "processing_status": status,
         "request_counts": {
             "processing": 0,
             "succeeded": 1,
@@ -216,6 +216,10 @@ def test_message_batches_round_trip_over_the_mock_transport() -> None:
         "archived_at": None,
         "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_1/results",
     }
+
+
+def test_message_batches_round_trip_over_the_mock_transport() -> None:
+    batch = batch_body()
     results = "\n".join(
         json.dumps(line)
         for line in (
@@ -245,3 +249,28 @@ def test_message_batches_round_trip_over_the_mock_transport() -> None:
     assert not isinstance(answers[0], LLMCallError)
     assert answers[0].text == "done"
     assert isinstance(answers[1], LLMCallError)
+
+
+def test_a_batch_that_outlives_the_wait_is_cancelled() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return httpx2.Response(200, json=batch_body("in_progress"))
+
+    llm = AnthropicLLM(client(handler), model="claude-haiku-4-5")
+    with pytest.raises(LLMCallError, match="did not end within"):
+        asyncio.run(llm.complete_batch([REQUEST], poll_s=0, max_wait_s=0))
+    assert seen[-1] == "POST /v1/messages/batches/msgbatch_1/cancel"
+
+
+def test_a_server_error_while_polling_a_batch_is_an_llm_call_error() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "GET":
+            return httpx2.Response(500, json={"type": "error", "error": {"type": "api_error"}})
+        return httpx2.Response(200, json=batch_body("in_progress"))
+
+    llm = AnthropicLLM(client(handler, max_retries=0), model="claude-haiku-4-5")
+    with pytest.raises(LLMCallError, match="HTTP 500") as caught:
+        asyncio.run(llm.complete_batch([REQUEST], poll_s=0))
+    assert isinstance(caught.value.__cause__, anthropic.APIStatusError)

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from chunking.tiers import ChunkTier
 from extraction.cache import MemoryFactCache
+from extraction.errors import LLMCallError
 from extraction.extract import extract_facts, group_items
 from extraction.ledger import Ledger
 from extraction.levers import DEFAULT_LEVERS, NAIVE, Levers
+from extraction.llm import LLMMessage, LLMRequest, LLMResponse
 from extraction.models import MODELS
 from extraction.offline import OfflineLLM
 from tests.extraction.fakes import FlakyLLM, InstrumentedLLM, ScriptedLLM
@@ -72,6 +74,18 @@ def test_the_cache_key_includes_prompt_version_and_model() -> None:
     other = OfflineLLM()
     _, ledger = run(fake_items(3), other, cache)
     assert ledger.calls == 3  # another model's results are not reused
+
+
+def test_results_of_trimmed_turns_are_not_reused_for_untrimmed_ones() -> None:
+    cache = MemoryFactCache()
+    _, trimmed = run(sample_items(), OfflineLLM(), cache, DEFAULT_LEVERS)
+    _, untrimmed = run(
+        sample_items(), OfflineLLM(), cache, DEFAULT_LEVERS.with_(assistant_chars=None)
+    )
+    _, again = run(sample_items(), OfflineLLM(), cache, DEFAULT_LEVERS)
+    assert trimmed.calls > 0
+    assert untrimmed.calls == trimmed.calls  # nothing reused across renderings
+    assert again.calls == 0
 
 
 def test_unparseable_output_is_asked_again_once() -> None:
@@ -166,3 +180,81 @@ def test_grouping_keeps_order_and_respects_both_limits(
     for group in groups:
         assert 1 <= len(group) <= per_call
         assert len(group) == 1 or sum(i.token_count for i in group) <= budget
+
+
+class BrokenAfter(InstrumentedLLM):
+    """Raises an unexpected error (not a failed call) on its ``fail_on``-th call."""
+
+    def __init__(self, fail_on: int) -> None:
+        super().__init__(delay=0.001)
+        self.fail_on = fail_on
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        if self.calls + 1 == self.fail_on:
+            self.calls += 1
+            raise RuntimeError("bug in a test double")
+        return await super().complete(request)
+
+
+def test_an_unexpected_error_stops_every_worker_before_it_propagates() -> None:
+    llm = BrokenAfter(fail_on=9)
+
+    async def scenario() -> int:
+        with pytest.raises(RuntimeError, match="bug in a test double"):
+            await extract_facts(
+                fake_items(200),
+                llm=llm,
+                cache=MemoryFactCache(),
+                ledger=Ledger(PRICES),
+                levers=ONE_PER_CALL,
+                concurrency=3,
+            )
+        calls_when_raised = llm.calls
+        await asyncio.sleep(0.05)  # the loop keeps running, as in a long-lived service
+        assert llm.in_flight == 0
+        return llm.calls - calls_when_raised
+
+    assert asyncio.run(scenario()) == 0
+    assert llm.calls < 200
+
+
+class FailingBatchLLM(OfflineLLM):
+    """Answers single calls, but every batch fails; records batch sizes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    async def complete_batch(self, requests: Any) -> Any:
+        self.batches.append(len(requests))
+        raise LLMCallError("message batch msgbatch_x did not end within 60s")
+
+
+def test_a_failed_batch_is_recorded_for_each_chunk_and_the_run_goes_on() -> None:
+    cache = MemoryFactCache()
+    items = sample_items()
+    result, ledger = run(items, FailingBatchLLM(), cache, DEFAULT_LEVERS.with_(batch=True))
+    assert result.chunks > 0
+    assert len(result.failures) == result.chunks
+    assert all("did not end within" in f.reason for f in result.failures)
+    assert {e.status for e in cache.entries.values()} == {"failed"}
+    assert ledger.calls == 0
+
+
+def test_batches_are_cut_at_the_request_and_character_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import extraction.extract as extract
+
+    monkeypatch.setattr(extract, "BATCH_MAX_REQUESTS", 3)
+    llm = FailingBatchLLM()
+    items = fake_items(10)
+    run(items, llm, levers=ONE_PER_CALL.with_(batch=True))
+    assert llm.batches == [3, 3, 3, 1]
+    requests = [
+        LLMRequest(system="s", messages=(LLMMessage("user", "x" * size),))
+        for size in (5, 5, 20, 1, 1)
+    ]
+    monkeypatch.setattr(extract, "BATCH_MAX_CHARS", 12)
+    parts = extract.batch_parts(requests)
+    assert parts == [range(0, 2), range(2, 3), range(3, 5)]  # an oversized one goes alone

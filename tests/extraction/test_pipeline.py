@@ -12,6 +12,7 @@ import pytest
 
 from extraction.cache import MemoryFactCache, SqliteFactCache
 from extraction.levers import DEFAULT_LEVERS
+from extraction.memory import MemoryDocument
 from extraction.offline import OfflineLLM
 from extraction.pipeline import file_memory_sink, run_full_pass
 from tests.extraction.conftest import SAMPLE_EXPORT
@@ -156,3 +157,21 @@ def test_result_serialises_to_json(tmp_path: Path) -> None:
     }
     assert data["ledger"]["estimated"] is True
     assert data["memory_path"]
+
+
+def test_a_crash_while_saving_the_profile_leaves_the_previous_one_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save = file_memory_sink(tmp_path)
+    where = Path(save("u/1", MemoryDocument("# Memory profile\n\n- old\n", ())))
+    real_write = Path.write_text
+
+    def crash_midway(self: Path, data: str, **options: Any) -> int:
+        real_write(self, data[: len(data) // 2], **options)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_text", crash_midway)
+    with pytest.raises(OSError, match="disk full"):
+        save("u/1", MemoryDocument("# Memory profile\n\n- new and longer\n", ()))
+    assert where.read_text(encoding="utf-8") == "# Memory profile\n\n- old\n"
+    assert where.name == "u_1.md"

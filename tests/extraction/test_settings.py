@@ -102,6 +102,16 @@ def test_explicit_aws_credentials_need_both_halves() -> None:
         settings.require_credentials()
 
 
+@pytest.mark.parametrize(
+    ("provider", "prefix", "expected"),
+    [("bedrock", "US", "lowercase word"), ("anthropic", "us", "only applies to Bedrock")],
+)
+def test_a_bad_region_prefix_is_a_settings_error(provider: str, prefix: str, expected: str) -> None:
+    with pytest.raises(SettingsError, match=f"EXTRACTION_BEDROCK_REGION_PREFIX: .*{expected}"):
+        load_settings(provider=provider, bedrock_region_prefix=prefix)
+    assert load_settings(provider="offline", bedrock_region_prefix="US").provider == "offline"
+
+
 def test_batches_only_on_the_direct_api() -> None:
     with pytest.raises(SettingsError, match="EXTRACTION_BATCH"):
         load_settings(provider="bedrock", aws_region="us-east-1", batch=True).require_credentials()
