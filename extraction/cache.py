@@ -142,10 +142,12 @@ class SqliteFactCache:
 
     Args:
         path: the SQLite file (created if missing), or ``":memory:"``.
+        timeout: seconds to wait for another writer's lock (the chunk store's
+            default: its re-chunking transaction may hold the file that long).
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self._db = sqlite3.connect(str(path))
+    def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
+        self._db = sqlite3.connect(str(path), timeout=timeout)
         # One small transaction per chunk: WAL with NORMAL sync keeps each commit cheap and
         # is still crash-safe for the database (a lost last entry is only re-extracted).
         self._db.execute("PRAGMA journal_mode=WAL")

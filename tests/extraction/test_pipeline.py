@@ -175,3 +175,22 @@ def test_a_crash_while_saving_the_profile_leaves_the_previous_one_whole(
         save("u/1", MemoryDocument("# Memory profile\n\n- new and longer\n", ()))
     assert where.read_text(encoding="utf-8") == "# Memory profile\n\n- old\n"
     assert where.name == "u_1.md"
+
+
+def test_the_sqlite_cache_waits_for_another_writer_then_writes(tmp_path: Path) -> None:
+    import sqlite3
+    import threading
+
+    from extraction.cache import CacheEntry, CacheKey
+
+    path = tmp_path / "store.sqlite3"
+    cache = SqliteFactCache(path)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # as the chunk store does while it re-chunks
+    key = CacheKey("h", "v", "m")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        SqliteFactCache(path, timeout=0.05).put(key, CacheEntry(status="ok"))
+    threading.Timer(0.2, holder.rollback).start()
+    cache.put(key, CacheEntry(status="ok"))  # waited for the lock instead of failing
+    assert cache.get(key) == CacheEntry(status="ok")
+    holder.close()
