@@ -128,6 +128,14 @@ class InvalidChunkError(StoreError, ValueError):
         self.conversation_id = conversation_id
 
 
+class PruneRefusedError(StoreError, RuntimeError):
+    """An import asked to prune while some conversations of the export could not be read.
+
+    Pruning deletes the stored conversations absent from the export; an
+    unreadable conversation is absent too, so nothing is written.
+    """
+
+
 class AmbiguousChunkError(StoreError, LookupError):
     """A chunk id stored for more than one user; pass ``user_id`` to choose."""
 

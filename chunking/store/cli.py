@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from chunking.chunker import chunk_conversations
-from chunking.errors import SchemaMismatchError
-from chunking.formats import FORMATS, load_export
+from chunking.errors import PruneRefusedError, SchemaMismatchError
+from chunking.formats import FORMATS, ExportReport, load_export
 from chunking.model import Chunk, Conversation
 from chunking.store.url import open_store
 
@@ -49,12 +49,19 @@ def register(commands: Any) -> None:
 def _import(args: argparse.Namespace) -> int:
     conversations = 0
     chunked: set[str] = set()
+    report = ExportReport()
 
     def counted(stream: Iterable[Conversation]) -> Iterator[Conversation]:
         nonlocal conversations
         for conversation in stream:
             conversations += 1
             yield conversation
+        if args.prune and report.skipped:  # raised inside the sync: nothing is written
+            raise PruneRefusedError(
+                f"{report.skipped.total()} conversation(s) of {args.export} could not be read "
+                f"({report.summary()}); --prune would delete their stored chunks. Nothing was "
+                "written: fix the export, or import it without --prune"
+            )
 
     def noted(stream: Iterable[Chunk]) -> Iterator[Chunk]:
         for chunk in stream:
@@ -63,9 +70,12 @@ def _import(args: argparse.Namespace) -> int:
 
     with open_store(args.store) as store:
         store.verify_schema()
-        stream = chunk_conversations(counted(load_export(args.export, format=args.format)))
-        result = store.sync(args.user, noted(stream), prune=args.prune)
-    result = dataclasses.replace(result, skipped=conversations - len(chunked))
+        export = load_export(args.export, format=args.format, report=report)
+        result = store.sync(
+            args.user, noted(chunk_conversations(counted(export))), prune=args.prune
+        )
+    unreadable = report.skipped.total()
+    result = dataclasses.replace(result, skipped=conversations - len(chunked) + unreadable)
     counts = {
         field: getattr(result, field)
         for field in ("inserted", "replaced", "unchanged", "pruned", "skipped", "rows_written")

@@ -38,6 +38,32 @@ def test_import_prints_the_counts_and_reimport_writes_nothing(
         assert sum(store.versions("ana").values()) == first["rows_written"]
 
 
+def test_prune_refuses_when_a_conversation_of_the_export_cannot_be_read(
+    store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    conversations = json.loads(SAMPLE.read_text())
+    broken = [*conversations[:-1], {**conversations[-1], "messages": [{"role": "usr"}]}]
+    export = tmp_path / "later.json"
+    export.write_text(json.dumps(broken))
+    user = ["--user", "ana", "--store", store_url, "--json"]
+    assert main(["db", "migrate", store_url]) == 0
+    assert main(["import", str(SAMPLE), *user]) == 0
+    with open_store(store_url) as store:
+        before = store.versions("ana")
+        stored = {c.conversation_id for c in store.chunks("ana")}
+    capsys.readouterr()
+
+    assert main(["import", str(export), *user, "--prune"]) == 2
+    assert "could not be read" in capsys.readouterr().err
+    with open_store(store_url) as store:  # nothing pruned, nothing written
+        assert store.versions("ana") == before
+        assert {c.conversation_id for c in store.chunks("ana")} == stored
+
+    assert main(["import", str(export), *user]) == 0  # without --prune: counted as skipped
+    counts = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (counts["pruned"], counts["skipped"]) == (0, 1)
+
+
 def test_db_check_prints_the_differences(
     store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
