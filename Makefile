@@ -69,7 +69,7 @@ wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv, import eve
 	build/wheel-venv/bin/pip install --quiet dist/*.whl
 	cd build && wheel-venv/bin/python -I ../tests/check_wheel.py $(PACKAGES)
 
-check: lint typecheck test wheel-check ## Everything CI runs
+check: lint typecheck test wheel-check eval-check eval-locomo ## Everything CI runs
 
 clean: ## Remove the venv, builds and caches
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis out

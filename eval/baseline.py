@@ -3,17 +3,23 @@
 The baseline stores, for each gated figure (a dotted path into
 ``metrics.json``), its value, which direction is better and its tolerance.
 A figure fails when it moved in the worse direction by more than
-``max(abs, rel * |baseline value|)``. ``RULES`` decide which figures are gated
-and with which tolerance; they are written into the baseline with it.
+``max(abs, rel * |baseline value|)``, or is not a finite number. ``RULES``
+decide which figures are gated and with which tolerance; they are written into
+the baseline with it. Metrics of another dataset than the baseline's are an
+error, not a comparison; the rows of a peer whose extra is not installed (listed
+under ``peers.skipped``) are not gated.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-__all__ = ["RULES", "Rule", "Violation", "check", "flatten", "make_baseline"]
+from eval.errors import BaselineMismatchError
+
+__all__ = ["RULES", "Rule", "Violation", "check", "flatten", "make_baseline", "ungated_peers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +101,41 @@ def make_baseline(metrics: dict[str, Any], rules: tuple[Rule, ...] = RULES) -> d
 
 
 def check(metrics: dict[str, Any], baseline: dict[str, Any]) -> list[Violation]:
-    """The gated figures of ``baseline`` that ``metrics`` misses or worsens past tolerance."""
+    """The gated figures of ``baseline`` that ``metrics`` misses or worsens past tolerance.
+
+    Raises:
+        BaselineMismatchError: ``metrics`` were measured on another dataset.
+    """
+    expected, measured = baseline.get("dataset_digest"), metrics.get("dataset", {}).get("digest")
+    if expected is not None and measured != expected:
+        raise BaselineMismatchError(
+            f"the metrics are of dataset {measured!r}, the baseline of {expected!r}: check a "
+            "run against the baseline of the same data (make eval-check for the fixtures, "
+            "make eval-locomo for LoCoMo dev)"
+        )
     current = flatten(metrics)
+    skipped = set(ungated_peers(metrics))
     violations = []
     for path, gate in sorted(baseline["metrics"].items()):
+        if _peer_of(path) in skipped:
+            continue
         value, better = gate["value"], gate["better"]
         allowed = max(gate["abs"], gate["rel"] * abs(value))
         now = current.get(path)
         worse = None if now is None else (value - now if better == "higher" else now - value)
-        if worse is None or worse > allowed + 1e-12:
+        if worse is None or not math.isfinite(worse) or worse > allowed + 1e-12:
             violations.append(Violation(path, value, now, allowed, better))
     return violations
+
+
+def ungated_peers(metrics: dict[str, Any]) -> list[str]:
+    """Peers the run skipped (their extra is missing): their baseline rows are not gated."""
+    return sorted(metrics.get("peers", {}).get("skipped", {}))
+
+
+def _peer_of(path: str) -> str | None:
+    """``"llamaindex-hierarchical"`` for ``retrieval.peer:llamaindex-hierarchical+context.…``."""
+    parts = path.split(".", 2)
+    if len(parts) < 2 or parts[0] != "retrieval" or not parts[1].startswith("peer:"):
+        return None
+    return parts[1].removeprefix("peer:").split("+", 1)[0]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from eval.baseline import check, make_baseline
+from eval.baseline import check, make_baseline, ungated_peers
 from eval.compare import summary_rows
 from eval.config import EvalConfig
 from eval.errors import EvalError
@@ -161,6 +161,8 @@ def _check(args: argparse.Namespace) -> int:
     violations = check(metrics, baseline)
     for violation in violations:
         print(f"REGRESSION {violation}")
+    for peer in ungated_peers(metrics):
+        print(f"note: peer {peer} was skipped by the run (its extra is missing); not gated")
     print(f"eval-check: {len(baseline['metrics'])} gated figures, {len(violations)} regressions")
     return 1 if violations else 0
 

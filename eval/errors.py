@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "BaselineMismatchError",
     "DatasetError",
     "EmptyEvidenceError",
     "EvalError",
@@ -54,6 +55,10 @@ class UnknownNameError(EvalError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class BaselineMismatchError(EvalError, ValueError):
+    """Metrics checked against the baseline of another dataset."""
 
 
 class RegressionError(EvalError, RuntimeError):
