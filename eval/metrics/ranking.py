@@ -63,6 +63,10 @@ def ndcg(ranked: Sequence[MessageUnit], gold: Gold, k: int | None) -> float:
     DCG@k = sum_{i<=k} rel_i / log2(i + 1); the ideal ranks one relevant chunk
     per gold message first: IDCG@k = sum_{i=1}^{min(k, |G|)} 1 / log2(i + 1).
     Since relevant chunks never outnumber gold messages, the result is in [0, 1].
+    It is 1 only when each gold message comes in its own chunk: one chunk that
+    holds two gold messages at rank 1 scores 1 / (1 + 1/log2 3) = .613. So
+    nDCG favours fine units; compare unit sizes by the evidence figures at a
+    token budget (:mod:`eval.evidence`), which do not have this bias.
     """
     if not gold.messages:
         return 0.0
