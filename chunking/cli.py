@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args))
-    except ChunkingError as error:
+    except (ChunkingError, OSError) as error:  # bad input, or an output that cannot be written
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 from chunking import Chunk
 
-__all__ = ["ReimportDelta", "SyncCounts", "rows_added", "state_delta"]
+__all__ = ["ReimportDelta", "state_delta"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +57,3 @@ def state_delta(
         added_unchanged_conversations=sum(c.conversation_id not in changed for c in added),
         changed_conversation_chunks=sum(c.conversation_id in changed for c in new.values()),
     )
-
-
-class SyncCounts(Protocol):
-    """What the chunk store's ``sync`` reports (``SyncResult``), as far as used here."""
-
-    inserted: int
-    replaced: int
-
-
-def rows_added(result: SyncCounts) -> int:
-    """New rows a sync created: ``inserted`` (replacements keep the row count)."""
-    return result.inserted

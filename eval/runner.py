@@ -292,7 +292,9 @@ def _reimport(dataset: Dataset, chunker: Callable[..., list[Chunk]]) -> dict[str
         len(p.changed) for p in dataset.imports
     )
     totals["method"] = (
-        "chunk states compared by (chunk id, content hash) in memory; the chunk store has not "
-        "landed, so these are the rows a content-addressed sync would add"
+        "chunk states compared by (chunk id, content hash) in memory: the chunks a "
+        "content-addressed sync would add. The chunk store syncs per conversation: an "
+        "unchanged one writes nothing, a changed one is replaced whole in one transaction, "
+        "so it rewrites changed_conversation_chunks rows"
     )
     return totals

@@ -89,11 +89,10 @@ def _message(
     blocks = (
         [block for block in blocks if isinstance(block, dict)] if isinstance(blocks, list) else []
     )
-    if blocks:
-        pieces = [_block(block, options, placeholders) for block in blocks]
-        if all(block.get("type") == "tool_result" for block in blocks):
-            role = Role.TOOL
-    else:
+    pieces = [_block(block, options, placeholders) for block in blocks]
+    if blocks and all(block.get("type") == "tool_result" for block in blocks):
+        role = Role.TOOL
+    if not any(piece.strip() for piece in pieces):  # no blocks, or none with text
         pieces = [text(raw.get("text"))]
     pieces.extend(_attachments(raw, placeholders))
     content = "\n\n".join(piece for piece in pieces if piece.strip())

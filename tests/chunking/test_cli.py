@@ -47,6 +47,14 @@ def test_bad_budget_is_a_clear_error(tmp_path, capsys):
     assert "small budget must be a positive" in capsys.readouterr().err
 
 
+def test_an_output_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    out = blocker / "sub" / "chunks.jsonl"  # its folder would have to be inside a file
+    assert main(["chunk", str(SAMPLE), "--out", str(out)]) == 2
+    assert "a-file" in capsys.readouterr().err
+
+
 def test_runs_as_a_module(tmp_path):
     out = tmp_path / "chunks.jsonl"
     result = subprocess.run(

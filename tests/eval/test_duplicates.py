@@ -2,7 +2,7 @@ import random
 
 from eval.duplicates import duplicate_rows, exact_duplicates, mixed_versions, near_duplicates
 from eval.minhash import jaccard, shingles
-from eval.reimport import rows_added, state_delta
+from eval.reimport import state_delta
 from tests.eval.helpers import chunk
 
 WORDS = [f"word{i}" for i in range(400)]
@@ -93,11 +93,3 @@ def test_state_delta_counts_rows_added():
     assert delta.stale == 1
     wrong = state_delta(first, later, changed=frozenset({"c3"}))
     assert wrong.added_unchanged_conversations == 1
-
-
-def test_rows_added_from_sync_counts():
-    class Result:
-        inserted = 3
-        replaced = 2
-
-    assert rows_added(Result()) == 3

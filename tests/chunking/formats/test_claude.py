@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,20 @@ def test_strict_raises_naming_the_message(data: Path) -> None:
     assert caught.value.conversation_id == "claude-bad"
     assert caught.value.node_id == "b1"
     assert "claude_blocks.json" in str(caught.value)
+
+
+def test_the_flat_text_stands_in_when_no_block_has_text(tmp_path: Path) -> None:
+    export = tmp_path / "conversations.json"
+    message = {
+        "uuid": "m1",
+        "sender": "human",
+        "text": "My cat is called Saffron.",
+        "content": [{"type": "text", "text": ""}],
+        "created_at": "2025-01-01T10:00:00Z",
+    }
+    conversation = {"uuid": "c1", "name": "Cat", "chat_messages": [message]}
+    export.write_text(json.dumps([conversation]))
+    report = ExportReport()
+    (read,) = load_export(export, report=report)
+    assert [m.content for m in read.messages] == ["My cat is called Saffron."]
+    assert not report.dropped
