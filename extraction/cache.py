@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from extraction.errors import SettingsError
 from extraction.facts import Fact
 from extraction.items import ExtractionItem
 
@@ -28,8 +29,11 @@ __all__ = [
     "FactCache",
     "MemoryFactCache",
     "SqliteFactCache",
+    "decode_entry",
+    "encode_facts",
     "entry_from_facts",
     "facts_from_entry",
+    "open_fact_cache",
 ]
 
 
@@ -108,6 +112,54 @@ def facts_from_entry(entry: CacheEntry, item: ExtractionItem) -> list[Fact]:
     ]
 
 
+def encode_facts(entry: CacheEntry) -> str:
+    """The ``facts`` column of a stored entry (JSON)."""
+    return json.dumps(
+        [
+            {
+                "category": f.category,
+                "key": f.key,
+                "text": f.text,
+                "messages": list(f.message_positions),
+            }
+            for f in entry.facts
+        ]
+    )
+
+
+def decode_entry(status: str, reason: str | None, facts: str) -> CacheEntry:
+    """The entry of a stored row (``facts`` as written by :func:`encode_facts`)."""
+    if status not in ("ok", "failed"):
+        raise ValueError(f"cache entry status must be 'ok' or 'failed', got {status!r}")
+    return CacheEntry(
+        status="ok" if status == "ok" else "failed",
+        facts=tuple(
+            CachedFact(f["category"], f["key"], f["text"], tuple(f["messages"]))
+            for f in json.loads(facts)
+        ),
+        reason=reason,
+    )
+
+
+def open_fact_cache(url: str) -> FactCache:
+    """The cache at ``url``: ``sqlite:///path`` or ``postgresql://...`` (a table in that database).
+
+    Raises:
+        SettingsError: a URL of another scheme.
+        CacheError: the PostgreSQL database cannot be reached.
+    """
+    if url.startswith("sqlite:///"):
+        return SqliteFactCache.from_url(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from extraction.postgres_cache import PostgresFactCache
+
+        return PostgresFactCache(url)
+    raise SettingsError(
+        f"expected a fact cache URL sqlite:///path or postgresql://..., got "
+        f"{url.split(':', 1)[0]}:..."
+    )
+
+
 class MemoryFactCache:
     """A cache in a dict (tests, one-off runs)."""
 
@@ -172,27 +224,11 @@ class SqliteFactCache:
             "WHERE content_hash = ? AND prompt_version = ? AND model = ?",
             (key.content_hash, key.prompt_version, key.model),
         ).fetchone()
-        if row is None:
-            return None
-        facts = tuple(
-            CachedFact(f["category"], f["key"], f["text"], tuple(f["messages"]))
-            for f in json.loads(row[2])
-        )
-        return CacheEntry(status=row[0], facts=facts, reason=row[1])
+        return None if row is None else decode_entry(row[0], row[1], row[2])
 
     def put(self, key: CacheKey, entry: CacheEntry) -> None:
         """Store (or replace) the entry of ``key``."""
-        facts = json.dumps(
-            [
-                {
-                    "category": f.category,
-                    "key": f.key,
-                    "text": f.text,
-                    "messages": list(f.message_positions),
-                }
-                for f in entry.facts
-            ]
-        )
+        facts = encode_facts(entry)
         with self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO extraction_fact_cache VALUES (?, ?, ?, ?, ?, ?, ?)",

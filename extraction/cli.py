@@ -42,8 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--cache",
-        help="SQLite file of the result cache (default: the store's file, "
-        "or out/fact_cache.sqlite3)",
+        help="the result cache: a SQLite file or a sqlite:/// or postgresql:// URL "
+        "(default: the store's file or database)",
     )
     run.add_argument("--out", type=Path, default=Path("out/memory"), help="memory documents folder")
     run.add_argument(
@@ -118,14 +118,11 @@ def _llm(settings: ExtractionSettings) -> LLM:
 
 
 def _cache(store_url: str, cache: str | None) -> Any:
-    from extraction.cache import SqliteFactCache
+    from extraction.cache import SqliteFactCache, open_fact_cache
 
     if cache:
-        return SqliteFactCache(cache)
-    if store_url.startswith("sqlite:///"):
-        return SqliteFactCache.from_url(store_url)
-    Path("out").mkdir(exist_ok=True)
-    return SqliteFactCache("out/fact_cache.sqlite3")
+        return open_fact_cache(cache) if "://" in cache else SqliteFactCache(cache)
+    return open_fact_cache(store_url)  # beside the chunks: same file or same database
 
 
 def _costs(args: argparse.Namespace) -> int:

@@ -6,7 +6,8 @@ Hierarchy::
     ├── SettingsError (ValueError)        settings missing or invalid; names the variable
     ├── UnknownModelError (LookupError)   a logical model name not in the registry
     ├── LLMCallError (RuntimeError)       a call that failed after the SDK's retries
-    └── LLMOutputError (ValueError)       model output that is not the expected JSON
+    ├── LLMOutputError (ValueError)       model output that is not the expected JSON
+    └── CacheError (RuntimeError)         the result cache's database cannot be opened
 
 The Anthropic SDK's own error stays available as ``__cause__`` of an
 ``LLMCallError``. Messages never contain a secret.
@@ -15,6 +16,7 @@ The Anthropic SDK's own error stays available as ``__cause__`` of an
 from __future__ import annotations
 
 __all__ = [
+    "CacheError",
     "ExtractionError",
     "LLMCallError",
     "LLMOutputError",
@@ -48,3 +50,7 @@ class LLMCallError(ExtractionError, RuntimeError):
 
 class LLMOutputError(ExtractionError, ValueError):
     """Model output that could not be parsed or validated as the facts JSON."""
+
+
+class CacheError(ExtractionError, RuntimeError):
+    """The result cache cannot be opened (its database is unreachable or refuses the table)."""

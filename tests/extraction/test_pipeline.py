@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import uuid
 from pathlib import Path
@@ -10,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from extraction.cache import MemoryFactCache, SqliteFactCache
+from chunking.store import open_store
+from extraction.cache import MemoryFactCache, SqliteFactCache, open_fact_cache
 from extraction.levers import DEFAULT_LEVERS
 from extraction.memory import MemoryDocument
 from extraction.offline import OfflineLLM
@@ -29,19 +29,12 @@ SAMPLE_FACTS = (
     "Goal: finish under two hours",
 )
 
-HAS_STORE = importlib.util.find_spec("chunking.store") is not None
-
 
 @pytest.fixture(params=["fake", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     if request.param == "fake":
         yield FakeChunkStore()
         return
-    if not HAS_STORE:
-        pytest.skip("chunking.store is not on this branch yet")
-    # postgres_url comes from tests/conftest.py, which ships with the store.
-    from chunking.store import open_store  # type: ignore[import-not-found,unused-ignore]
-
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'chunks.sqlite3'}"
     else:
@@ -194,3 +187,18 @@ def test_the_sqlite_cache_waits_for_another_writer_then_writes(tmp_path: Path) -
     cache.put(key, CacheEntry(status="ok"))  # waited for the lock instead of failing
     assert cache.get(key) == CacheEntry(status="ok")
     holder.close()
+
+
+def test_a_rerun_on_another_instance_costs_nothing_with_the_cache_in_postgres(
+    pg_database: str, tmp_path: Path
+) -> None:
+    first_cache = open_fact_cache(pg_database)
+    first, _, _ = full_pass(FakeChunkStore(), OfflineLLM(), first_cache, tmp_path)
+    first_cache.close()  # type: ignore[attr-defined]
+    other_instance = open_fact_cache(pg_database)  # a new connection: nothing kept in memory
+    again, _, _ = full_pass(FakeChunkStore(), OfflineLLM(), other_instance, tmp_path)
+    other_instance.close()  # type: ignore[attr-defined]
+    assert first.status == again.status == "complete"
+    assert first.ledger.calls > 0
+    assert again.ledger.calls == 0
+    assert again.facts == first.facts

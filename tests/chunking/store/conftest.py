@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,20 +10,6 @@ import psycopg
 import pytest
 
 from chunking.store import ChunkStore, open_store
-
-
-@pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[str]:
-    """A fresh database on the session's server, dropped afterwards."""
-    name = f"test_{uuid.uuid4().hex}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    base, _, _ = postgres_url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,0 +1,69 @@
+"""The result cache's backends: SQLite and PostgreSQL keep the same entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extraction.cache import CachedFact, CacheEntry, CacheKey, open_fact_cache
+from extraction.errors import CacheError, SettingsError
+
+OK = CacheEntry(
+    status="ok",
+    facts=(
+        CachedFact("pets", "pet_name", "Has a cat called Saffron", (0, 2)),
+        CachedFact("work", None, "Works as a nurse — nights «and» weekends", ()),
+    ),
+)
+FAILED = CacheEntry(status="failed", reason="LLMCallError: RateLimitError (HTTP 429)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def cache_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cache.sqlite3'}"
+    url: str = request.getfixturevalue("pg_database")
+    return url
+
+
+@pytest.fixture
+def cache(cache_url: str) -> Iterator[Any]:
+    opened = open_fact_cache(cache_url)
+    yield opened
+    opened.close()  # type: ignore[attr-defined]
+
+
+def test_entries_round_trip_and_are_replaced(cache: Any) -> None:
+    key = CacheKey("hash-1", "facts-v1", "claude-haiku-4-5")
+    assert cache.get(key) is None
+    cache.put(key, FAILED)
+    assert cache.get(key) == FAILED
+    cache.put(key, OK)
+    assert cache.get(key) == OK
+    assert cache.get(CacheKey("hash-1", "facts-v1", "another-model")) is None
+
+
+def test_entries_outlive_the_connection(cache_url: str) -> None:
+    key = CacheKey("hash-2", "facts-v1/assistant-280", "claude-haiku-4-5")
+    first = open_fact_cache(cache_url)
+    first.put(key, OK)
+    first.close()  # type: ignore[attr-defined]
+    again = open_fact_cache(cache_url)  # the table exists already: opened, not recreated
+    assert again.get(key) == OK
+    again.close()  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_database_is_a_cache_error_without_the_password() -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(CacheError) as caught:
+        open_fact_cache("postgresql://ana:hunter2@127.0.0.1:1/db")
+    assert "hunter2" not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+def test_another_scheme_is_a_settings_error() -> None:
+    with pytest.raises(SettingsError, match="mysql"):
+        open_fact_cache("mysql://db/x")
