@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -56,3 +57,12 @@ def pg_database(postgres_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """An empty, unmigrated database of each backend (for the chunk store or the fact cache)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/chunks.db"
+    url: str = request.getfixturevalue("pg_database")
+    return url

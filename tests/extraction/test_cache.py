@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,17 +20,9 @@ OK = CacheEntry(
 FAILED = CacheEntry(status="failed", reason="LLMCallError: RateLimitError (HTTP 429)")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def cache_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'cache.sqlite3'}"
-    url: str = request.getfixturevalue("pg_database")
-    return url
-
-
 @pytest.fixture
-def cache(cache_url: str) -> Iterator[Any]:
-    opened = open_fact_cache(cache_url)
+def cache(store_url: str) -> Iterator[Any]:
+    opened = open_fact_cache(store_url)  # the cache lives beside the chunks
     yield opened
     opened.close()  # type: ignore[attr-defined]
 
@@ -46,12 +37,12 @@ def test_entries_round_trip_and_are_replaced(cache: Any) -> None:
     assert cache.get(CacheKey("hash-1", "facts-v1", "another-model")) is None
 
 
-def test_entries_outlive_the_connection(cache_url: str) -> None:
+def test_entries_outlive_the_connection(store_url: str) -> None:
     key = CacheKey("hash-2", "facts-v1/assistant-280", "claude-haiku-4-5")
-    first = open_fact_cache(cache_url)
+    first = open_fact_cache(store_url)
     first.put(key, OK)
     first.close()  # type: ignore[attr-defined]
-    again = open_fact_cache(cache_url)  # the table exists already: opened, not recreated
+    again = open_fact_cache(store_url)  # the table exists already: opened, not recreated
     assert again.get(key) == OK
     again.close()  # type: ignore[attr-defined]
 

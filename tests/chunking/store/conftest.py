@@ -12,15 +12,6 @@ import pytest
 from chunking.store import ChunkStore, open_store
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """An empty, unmigrated database of each backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/chunks.db"
-    url: str = request.getfixturevalue("pg_database")
-    return url
-
-
 @pytest.fixture
 def store(store_url: str) -> Iterator[ChunkStore]:
     """A migrated store of each backend."""
