@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from extraction.errors import SettingsError
 from extraction.facts import Fact
 from extraction.items import ExtractionItem
 
@@ -33,7 +32,6 @@ __all__ = [
     "encode_facts",
     "entry_from_facts",
     "facts_from_entry",
-    "open_fact_cache",
 ]
 
 
@@ -138,25 +136,6 @@ def decode_entry(status: str, reason: str | None, facts: str) -> CacheEntry:
             for f in json.loads(facts)
         ),
         reason=reason,
-    )
-
-
-def open_fact_cache(url: str) -> FactCache:
-    """The cache at ``url``: ``sqlite:///path`` or ``postgresql://...`` (a table in that database).
-
-    Raises:
-        SettingsError: a URL of another scheme.
-        CacheError: the PostgreSQL database cannot be reached.
-    """
-    if url.startswith("sqlite:///"):
-        return SqliteFactCache.from_url(url)
-    if url.startswith(("postgresql://", "postgres://")):
-        from extraction.postgres_cache import PostgresFactCache
-
-        return PostgresFactCache(url)
-    raise SettingsError(
-        f"expected a fact cache URL sqlite:///path or postgresql://..., got "
-        f"{url.split(':', 1)[0]}:..."
     )
 
 

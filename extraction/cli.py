@@ -118,7 +118,8 @@ def _llm(settings: ExtractionSettings) -> LLM:
 
 
 def _cache(store_url: str, cache: str | None) -> Any:
-    from extraction.cache import SqliteFactCache, open_fact_cache
+    from extraction.cache import SqliteFactCache
+    from extraction.cache_url import open_fact_cache
 
     if cache:
         return open_fact_cache(cache) if "://" in cache else SqliteFactCache(cache)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from extraction.cache import CachedFact, CacheEntry, CacheKey, open_fact_cache
+from extraction.cache import CachedFact, CacheEntry, CacheKey
+from extraction.cache_url import open_fact_cache
 from extraction.errors import CacheError, SettingsError
 
 OK = CacheEntry(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from chunking.store import open_store
-from extraction.cache import MemoryFactCache, SqliteFactCache, open_fact_cache
+from extraction.cache import MemoryFactCache, SqliteFactCache
+from extraction.cache_url import open_fact_cache
 from extraction.levers import DEFAULT_LEVERS
 from extraction.memory import MemoryDocument
 from extraction.offline import OfflineLLM
