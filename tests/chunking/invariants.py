@@ -45,6 +45,7 @@ def check_chunks(conversation: Conversation, chunks: list[Chunk], config: Chunki
         for chunk in tier_chunks:
             check_chunk(chunk, conversation, text, config, graphemes, encoding)
             check_messages(chunk, rendered)
+            check_date(chunk, conversation)
             parent_tier = tier.parent
             if parent_tier is None:
                 assert chunk.parent_id is None
@@ -64,7 +65,7 @@ def check_chunk(chunk, conversation, text, config, graphemes, encoding) -> None:
     within_budget = chunk.token_count <= config.budget(chunk.chunk_tier)
     single_grapheme = len(regex.findall(r"\X", chunk.content)) == 1
     assert within_budget or single_grapheme, (chunk.chunk_tier, chunk.token_count)
-    assert chunk.start in graphemes or single_grapheme
+    assert chunk.start in graphemes, "a chunk starts at a grapheme boundary"
     assert chunk.content_hash == hashlib.sha256(chunk.content.encode()).hexdigest()
     assert chunk.chunking_version == CHUNKING_VERSION
     name = f"{conversation.id}\x1f{chunk.chunk_tier.value}\x1f{chunk.start}\x1f{chunk.end}"
@@ -82,3 +83,10 @@ def check_messages(chunk: Chunk, rendered) -> None:  # type: ignore[no-untyped-d
         if start < chunk.end and end > chunk.start
     )
     assert chunk.message_ids == expected
+
+
+def check_date(chunk: Chunk, conversation: Conversation) -> None:
+    """A chunk is dated by the first of its messages that has a date, else by its conversation."""
+    dates = {message.id: message.created_at for message in conversation.messages}
+    dated = [dates[m] for m in chunk.message_ids if dates[m] is not None]
+    assert chunk.created_at == (dated[0] if dated else conversation.created_at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import strategies as st
 
 from chunking import Conversation, Message, Role
@@ -26,17 +28,24 @@ texts = st.one_of(
 )
 
 
+# Some messages dated, some not; the conversation dated or not.
+dates = st.none() | st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+)
+
+
 @st.composite
 def conversations(draw: st.DrawFn, *, max_messages: int = 12) -> Conversation:
-    """A conversation of arbitrary messages (some empty)."""
+    """A conversation of arbitrary messages (some empty, some dated)."""
     count = draw(st.integers(min_value=0, max_value=max_messages))
     messages = tuple(
         Message(
             id=f"m{index}",
             role=draw(st.sampled_from(list(Role))),
             content=draw(texts),
+            created_at=draw(dates),
         )
         for index in range(count)
     )
     return Conversation(id=draw(st.sampled_from(["c1", "conv-2", "\u00e9"])), title="t",
-                        messages=messages)  # fmt: skip
+                        messages=messages, created_at=draw(dates))  # fmt: skip
