@@ -5,9 +5,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 # peers: the LlamaIndex/LangChain chunkers behind the peer rows of `make eval`.
 EXTRAS ?= dev,eval,postgres,peers
+comma := ,
+# One stamp per set of extras: `make install EXTRAS=...` installs what it names.
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PACKAGES := chunking extraction eval
 
 .PHONY: help install fmt lint typecheck test bench eval eval-check check wheel-check clean

@@ -25,6 +25,14 @@ class Role(StrEnum):
 _ROLE_LABELS = {role: role.value.capitalize() for role in Role}
 
 
+def _check_date(value: object, owner: str) -> None:
+    if value is not None and not isinstance(value, datetime):
+        raise InvalidMessageError(
+            f"{owner}: created_at must be a datetime or None, got {type(value).__name__} "
+            f"{value!r}; parse it first (the readers do)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """One message of a conversation.
@@ -57,6 +65,12 @@ class Message:
             raise InvalidMessageError(
                 f"message {self.id!r}: role {self.role!r} is not one of {valid}"
             ) from None
+        _check_date(self.created_at, f"message {self.id!r}")
+        if self.name is not None and not isinstance(self.name, str):
+            raise InvalidMessageError(
+                f"message {self.id!r}: name must be a string or None, got "
+                f"{type(self.name).__name__}"
+            )
         if self.name is not None and (not self.name.strip() or self.name != self.name.strip()):
             raise InvalidMessageError(
                 f"message {self.id!r}: name {self.name!r} must be non-empty, without "
@@ -83,6 +97,12 @@ class Conversation:
             raise InvalidMessageError(
                 f"conversation id must be a non-empty string, got {self.id!r}"
             )
+        if not isinstance(self.title, str):
+            raise InvalidMessageError(
+                f"conversation {self.id!r}: title must be a string (may be empty), got "
+                f"{type(self.title).__name__}"
+            )
+        _check_date(self.created_at, f"conversation {self.id!r}")
         object.__setattr__(self, "messages", tuple(self.messages))
         seen: set[str] = set()
         for message in self.messages:

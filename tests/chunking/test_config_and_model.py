@@ -48,11 +48,28 @@ def test_options_are_keyword_only():
         ({"id": "m", "role": "robot", "content": "x"}, "role 'robot' is not one of"),
         ({"id": "m", "role": "user", "content": None}, "content must be a string"),
         ({"id": "m", "role": "user", "content": "x", "name": " Ana"}, "surrounding whitespace"),
+        ({"id": "m", "role": "user", "content": "x", "name": 5}, "name must be a string"),
+        (
+            {"id": "m", "role": "user", "content": "x", "created_at": "2024-01-01"},
+            "created_at must be a datetime or None, got str",
+        ),
     ],
 )
 def test_invalid_messages_are_rejected(kwargs, message):
     with pytest.raises(InvalidMessageError, match=message):
         Message(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"id": "c", "title": None}, "title must be a string"),
+        ({"id": "c", "title": "", "created_at": 1700000000}, "created_at must be a datetime"),
+    ],
+)
+def test_invalid_conversations_are_rejected(kwargs, message):
+    with pytest.raises(InvalidMessageError, match=message):
+        Conversation(**kwargs)
 
 
 def test_roles_are_coerced_to_the_enum():
