@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
+from bisect import bisect_right
+from itertools import compress
 
 from chunking.atoms import FORCED, Atoms
 
@@ -32,23 +33,25 @@ def _pack(
     if hi - lo == 1:
         runs.append(lo)
         return
-    level = min(kinds[lo + 1 : hi])
+    inner = kinds[lo + 1 : hi]
+    level = min(inner)
     if level != FORCED and prefix[hi] - prefix[lo] <= budget:
         runs.append(lo)
         return
-    bounds = [lo, *(i for i in range(lo + 1, hi) if kinds[i] <= level), hi]
-    run_start = -1
-    for a, b in itertools.pairwise(bounds):
-        if prefix[b] - prefix[a] > budget:
-            if run_start >= 0:
-                runs.append(run_start)
-                run_start = -1
-            _pack(kinds, prefix, a, b, budget, runs)
-        elif run_start >= 0 and kinds[a] != FORCED and prefix[b] - prefix[run_start] <= budget:
+    bounds = [lo, *compress(range(lo + 1, hi), map(level.__ge__, inner)), hi]
+    # Token offsets of the bounds: increasing, as every atom has a token.
+    offsets = list(map(prefix.__getitem__, bounds))
+    last = len(bounds) - 1
+    forced = level == FORCED
+    i = 0
+    while i < last:
+        if offsets[i + 1] - offsets[i] > budget:
+            _pack(kinds, prefix, bounds[i], bounds[i + 1], budget, runs)
+            i += 1
             continue
-        else:
-            if run_start >= 0:
-                runs.append(run_start)
-            run_start = a
-    if run_start >= 0:
-        runs.append(run_start)
+        runs.append(bounds[i])
+        # A run takes the following pieces while their total fits the budget...
+        end = bisect_right(offsets, offsets[i] + budget, i + 2, last + 1) - 1
+        if forced:  # ...and never crosses a FORCED cut.
+            end = next((j for j in range(i + 1, end) if kinds[bounds[j]] == FORCED), end)
+        i = end
