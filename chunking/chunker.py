@@ -11,7 +11,7 @@ from datetime import datetime
 from chunking.atoms import Atoms, split_into_atoms
 from chunking.config import CHUNKING_VERSION, ChunkingConfig
 from chunking.model import Chunk, Conversation, _unchecked_chunk
-from chunking.packing import pack
+from chunking.packing import Packer
 from chunking.render import RenderedConversation, render
 from chunking.tiers import ChunkTier
 from chunking.tokens import Tokenizer, get_tokenizer
@@ -81,9 +81,10 @@ def _chunk_one(
     atoms = split_into_atoms(
         rendered.text, frozenset(rendered.message_starts), tokenizer, config.small
     )
-    large = pack(atoms, 0, len(atoms), config.large)
-    medium = _pack_within(atoms, large, config.medium)
-    small = _pack_within(atoms, medium, config.small)
+    packer = Packer(atoms)
+    large = packer.pack(0, len(atoms), config.large)
+    medium = _pack_within(packer, large, len(atoms), config.medium)
+    small = _pack_within(packer, medium, len(atoms), config.small)
     messages = _Messages(conversation, rendered)
     parents: list[int] = []
     parent_ids: list[str] = []
@@ -97,12 +98,11 @@ def _chunk_one(
         parents, parent_ids = runs, [chunk.id for chunk in chunks]
 
 
-def _pack_within(atoms: Atoms, parent_runs: list[int], budget: int) -> list[int]:
+def _pack_within(packer: Packer, parent_runs: list[int], end: int, budget: int) -> list[int]:
     """Pack each parent run separately, so that children never cross a parent."""
     runs: list[int] = []
-    ends = [*parent_runs[1:], len(atoms)]
-    for lo, hi in zip(parent_runs, ends, strict=True):
-        runs.extend(pack(atoms, lo, hi, budget))
+    for lo, hi in zip(parent_runs, [*parent_runs[1:], end], strict=True):
+        runs.extend(packer.pack(lo, hi, budget))
     return runs
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from chunking.atoms import FORCED, Atoms
 from chunking.boundaries import Break
-from chunking.packing import pack
+from chunking.packing import Packer, pack
 
 KINDS = [FORCED, *(int(kind) for kind in Break)]
 
@@ -61,3 +61,12 @@ def atom_ranges(draw: st.DrawFn) -> tuple[Atoms, int, int]:
 def test_pack_equals_the_greedy_reference(atom_range, budget):
     atoms, lo, hi = atom_range
     assert pack(atoms, lo, hi, budget) == reference_pack(atoms, lo, hi, budget)
+
+
+@settings(max_examples=100, deadline=None)
+@given(atom_range=atom_ranges(), budget=st.integers(1, 80))
+def test_one_packer_packs_every_range_of_its_atoms(atom_range, budget):
+    atoms, lo, hi = atom_range
+    packer = Packer(atoms)
+    for first, end in ((0, len(atoms)), (lo, hi), (lo, len(atoms))):
+        assert packer.pack(first, end, budget) == reference_pack(atoms, first, end, budget)
