@@ -167,11 +167,11 @@ def _uuid5(name: str) -> str:
 class _Messages:
     """A rendered conversation's messages, indexed for the chunks of all three tiers.
 
-    ``first_dated[i]`` is the index of the first message at or after ``i`` that
-    has a date, so that each chunk finds its date without scanning its messages.
+    ``dated`` lists the indexes of the messages that have a date, so that each
+    chunk finds its date by bisection instead of scanning its messages.
     """
 
-    __slots__ = ("_default", "_first_dated", "_messages", "ends", "ids", "starts", "text")
+    __slots__ = ("_dated", "_default", "_messages", "ends", "ids", "starts", "text")
 
     def __init__(self, conversation: Conversation, rendered: RenderedConversation) -> None:
         self.text, self.starts, self.ends = (
@@ -179,16 +179,15 @@ class _Messages:
             rendered.message_starts,
             rendered.message_ends,
         )
-        self.ids = tuple(message.id for message in rendered.messages)
-        self._messages = rendered.messages
+        messages = self._messages = rendered.messages
+        self.ids = tuple([message.id for message in messages])
+        self._dated = [i for i, message in enumerate(messages) if message.created_at is not None]
         self._default = conversation.created_at
-        first_dated = [len(self._messages)] * (len(self._messages) + 1)
-        for index in range(len(self._messages) - 1, -1, -1):
-            dated = self._messages[index].created_at is not None
-            first_dated[index] = index if dated else first_dated[index + 1]
-        self._first_dated = first_dated
 
     def created_at(self, first: int, last: int) -> datetime | None:
         """When the first dated message of ``first..last-1`` was written, else the conversation."""
-        dated = self._first_dated[first]
-        return self._messages[dated].created_at if dated < last else self._default
+        dated = self._dated
+        position = bisect_left(dated, first)
+        if position < len(dated) and dated[position] < last:
+            return self._messages[dated[position]].created_at
+        return self._default

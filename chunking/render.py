@@ -45,10 +45,12 @@ def render(conversation: Conversation) -> RenderedConversation:
     'User: Hi\\n\\nAssistant: Hello!'
     """
     messages = tuple(
-        message
-        for message in conversation.messages
-        # what strip() would empty, without a copy
-        if message.content and not message.content.isspace()
+        [
+            message
+            for message in conversation.messages
+            # what strip() would empty, without a copy
+            if message.content and not message.content.isspace()
+        ]
     )
     # Message.label, inlined: a property call per message costs a fifth of rendering.
     blocks = [f"{m.name or _ROLE_LABELS[m.role]}: {m.content}" for m in messages]
