@@ -44,7 +44,7 @@ def check_chunks(conversation: Conversation, chunks: list[Chunk], config: Chunki
             assert before.end == after.start
         for chunk in tier_chunks:
             check_chunk(chunk, conversation, text, config, graphemes, encoding)
-            check_messages(chunk, rendered, conversation)
+            check_messages(chunk, rendered)
             parent_tier = tier.parent
             if parent_tier is None:
                 assert chunk.parent_id is None
@@ -72,8 +72,8 @@ def check_chunk(chunk, conversation, text, config, graphemes, encoding) -> None:
     assert chunk.id == str(expected_id)
 
 
-def check_messages(chunk: Chunk, rendered, conversation: Conversation) -> None:  # type: ignore[no-untyped-def]
-    """The chunk names exactly the rendered messages its span overlaps, and the first date."""
+def check_messages(chunk: Chunk, rendered) -> None:  # type: ignore[no-untyped-def]
+    """The chunk names exactly the rendered messages its span overlaps."""
     expected = tuple(
         message.id
         for message, start, end in zip(
@@ -82,6 +82,3 @@ def check_messages(chunk: Chunk, rendered, conversation: Conversation) -> None: 
         if start < chunk.end and end > chunk.start
     )
     assert chunk.message_ids == expected
-    by_id = {message.id: message for message in rendered.messages}
-    dates = [by_id[i].created_at for i in expected if by_id[i].created_at is not None]
-    assert chunk.created_at == (dates[0] if dates else conversation.created_at)

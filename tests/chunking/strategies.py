@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from hypothesis import strategies as st
 
 from chunking import Conversation, Message, Role
@@ -27,10 +25,6 @@ texts = st.one_of(
     st.lists(st.one_of(_FRAGMENTS, st.text(max_size=8)), max_size=80).map("".join),
 )
 
-_dates = st.one_of(
-    st.none(), st.integers(0, 2_000_000_000).map(lambda s: datetime.fromtimestamp(s, UTC))
-)
-
 
 @st.composite
 def conversations(draw: st.DrawFn, *, max_messages: int = 12) -> Conversation:
@@ -41,9 +35,8 @@ def conversations(draw: st.DrawFn, *, max_messages: int = 12) -> Conversation:
             id=f"m{index}",
             role=draw(st.sampled_from(list(Role))),
             content=draw(texts),
-            created_at=draw(_dates),
         )
         for index in range(count)
     )
     return Conversation(id=draw(st.sampled_from(["c1", "conv-2", "\u00e9"])), title="t",
-                        messages=messages, created_at=draw(_dates))  # fmt: skip
+                        messages=messages)  # fmt: skip
