@@ -24,7 +24,7 @@ from benchmarks.timing import best_interleaved
 from chunking import Conversation, chunk_conversations, conversation_text
 from chunking.atoms import split_into_atoms
 from chunking.config import ChunkingConfig
-from chunking.packing import pack
+from chunking.packing import Packer
 from chunking.render import render
 from chunking.tokens import get_tokenizer
 
@@ -44,9 +44,10 @@ def _boundaries_only(conversation: Conversation, text: str = "") -> None:
     config, tokenizer = ChunkingConfig(), get_tokenizer()
     rendered = render(conversation)
     atoms = split_into_atoms(rendered.text, frozenset(rendered.message_starts), tokenizer, 128)
-    for lo, hi in _runs(atoms, pack(atoms, 0, len(atoms), config.large), len(atoms)):
-        for mlo, mhi in _runs(atoms, pack(atoms, lo, hi, config.medium), hi):
-            pack(atoms, mlo, mhi, config.small)
+    packer = Packer(atoms)
+    for lo, hi in _runs(atoms, packer.pack(0, len(atoms), config.large), len(atoms)):
+        for mlo, mhi in _runs(atoms, packer.pack(lo, hi, config.medium), hi):
+            packer.pack(mlo, mhi, config.small)
 
 
 def _runs(atoms: object, starts: list[int], end: int) -> list[tuple[int, int]]:

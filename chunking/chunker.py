@@ -11,7 +11,7 @@ from datetime import datetime
 from chunking.atoms import Atoms, split_into_atoms
 from chunking.config import CHUNKING_VERSION, ChunkingConfig
 from chunking.model import Chunk, Conversation, _unchecked_chunk
-from chunking.packing import pack
+from chunking.packing import Packer
 from chunking.render import RenderedConversation, render
 from chunking.tiers import ChunkTier
 from chunking.tokens import Tokenizer, get_tokenizer
@@ -22,6 +22,8 @@ CHUNK_ID_NAMESPACE = uuid.UUID("6b1f0c52-8f1e-5d59-9a57-2f8b8f7c3e10")
 """UUID namespace of chunk ids (``uuid5`` of conversation, tier, span and version)."""
 
 _NAMESPACE_SHA1 = hashlib.sha1(CHUNK_ID_NAMESPACE.bytes, usedforsecurity=False)
+# The variant digit of a UUID given the hex digit it replaces: bits 10 then its two low bits.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _DEFAULT_CONFIG = ChunkingConfig()
 
 
@@ -79,9 +81,10 @@ def _chunk_one(
     atoms = split_into_atoms(
         rendered.text, frozenset(rendered.message_starts), tokenizer, config.small
     )
-    large = pack(atoms, 0, len(atoms), config.large)
-    medium = _pack_within(atoms, large, config.medium)
-    small = _pack_within(atoms, medium, config.small)
+    packer = Packer(atoms)
+    large = packer.pack(0, len(atoms), config.large)
+    medium = _pack_within(packer, large, len(atoms), config.medium)
+    small = _pack_within(packer, medium, len(atoms), config.small)
     messages = _Messages(conversation, rendered)
     parents: list[int] = []
     parent_ids: list[str] = []
@@ -95,12 +98,11 @@ def _chunk_one(
         parents, parent_ids = runs, [chunk.id for chunk in chunks]
 
 
-def _pack_within(atoms: Atoms, parent_runs: list[int], budget: int) -> list[int]:
+def _pack_within(packer: Packer, parent_runs: list[int], end: int, budget: int) -> list[int]:
     """Pack each parent run separately, so that children never cross a parent."""
     runs: list[int] = []
-    ends = [*parent_runs[1:], len(atoms)]
-    for lo, hi in zip(parent_runs, ends, strict=True):
-        runs.extend(pack(atoms, lo, hi, budget))
+    for lo, hi in zip(parent_runs, [*parent_runs[1:], end], strict=True):
+        runs.extend(packer.pack(lo, hi, budget))
     return runs
 
 
@@ -158,18 +160,18 @@ def _uuid5(name: str) -> str:
     digest = _NAMESPACE_SHA1.copy()  # copying is cheaper than a new OpenSSL context
     digest.update(name.encode("utf-8"))
     hexed = digest.hexdigest()
-    variant = "89ab"[int(hexed[16], 16) & 3]
+    variant = _VARIANT_DIGIT[hexed[16]]  # a lookup: parsing the digit with int() costs more
     return f"{hexed[:8]}-{hexed[8:12]}-5{hexed[13:16]}-{variant}{hexed[17:20]}-{hexed[20:32]}"
 
 
 class _Messages:
     """A rendered conversation's messages, indexed for the chunks of all three tiers.
 
-    ``first_dated[i]`` is the index of the first message at or after ``i`` that
-    has a date, so that each chunk finds its date without scanning its messages.
+    ``dated`` lists the indexes of the messages that have a date, so that each
+    chunk finds its date by bisection instead of scanning its messages.
     """
 
-    __slots__ = ("_default", "_first_dated", "_messages", "ends", "ids", "starts", "text")
+    __slots__ = ("_dated", "_default", "_messages", "ends", "ids", "starts", "text")
 
     def __init__(self, conversation: Conversation, rendered: RenderedConversation) -> None:
         self.text, self.starts, self.ends = (
@@ -177,16 +179,15 @@ class _Messages:
             rendered.message_starts,
             rendered.message_ends,
         )
-        self.ids = tuple(message.id for message in rendered.messages)
-        self._messages = rendered.messages
+        messages = self._messages = rendered.messages
+        self.ids = tuple([message.id for message in messages])
+        self._dated = [i for i, message in enumerate(messages) if message.created_at is not None]
         self._default = conversation.created_at
-        first_dated = [len(self._messages)] * (len(self._messages) + 1)
-        for index in range(len(self._messages) - 1, -1, -1):
-            dated = self._messages[index].created_at is not None
-            first_dated[index] = index if dated else first_dated[index + 1]
-        self._first_dated = first_dated
 
     def created_at(self, first: int, last: int) -> datetime | None:
         """When the first dated message of ``first..last-1`` was written, else the conversation."""
-        dated = self._first_dated[first]
-        return self._messages[dated].created_at if dated < last else self._default
+        dated = self._dated
+        position = bisect_left(dated, first)
+        if position < len(dated) and dated[position] < last:
+            return self._messages[dated[position]].created_at
+        return self._default

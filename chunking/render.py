@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 
-from chunking.model import Conversation, Message
+from chunking.model import _ROLE_LABELS, Conversation, Message
 
 __all__ = ["MESSAGE_SEPARATOR", "RenderedConversation", "conversation_text", "render"]
 
@@ -42,29 +44,24 @@ def render(conversation: Conversation) -> RenderedConversation:
     >>> render(conv).text
     'User: Hi\\n\\nAssistant: Hello!'
     """
-    messages: list[Message] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    parts: list[str] = []
-    offset = 0
-    for message in conversation.messages:
-        content = message.content
-        if not content or content.isspace():  # what strip() would empty, without a copy
-            continue
-        if parts:
-            parts.append(MESSAGE_SEPARATOR)
-            offset += len(MESSAGE_SEPARATOR)
-        block = f"{message.label}: {content}"
-        messages.append(message)
-        starts.append(offset)
-        offset += len(block)
-        ends.append(offset)
-        parts.append(block)
+    messages = tuple(
+        [
+            message
+            for message in conversation.messages
+            # what strip() would empty, without a copy
+            if message.content and not message.content.isspace()
+        ]
+    )
+    # Message.label, inlined: a property call per message costs a fifth of rendering.
+    blocks = [f"{m.name or _ROLE_LABELS[m.role]}: {m.content}" for m in messages]
+    lengths = list(map(len, blocks))
+    starts = list(accumulate(map(add, lengths, repeat(len(MESSAGE_SEPARATOR))), initial=0))
+    starts.pop()  # the offset after the last block
     return RenderedConversation(
-        text=_clean("".join(parts)),
-        messages=tuple(messages),
+        text=_clean(MESSAGE_SEPARATOR.join(blocks)),
+        messages=messages,
         message_starts=tuple(starts),
-        message_ends=tuple(ends),
+        message_ends=tuple(map(add, starts, lengths)),
     )
 
 

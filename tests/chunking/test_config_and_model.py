@@ -119,6 +119,7 @@ def test_chunks_made_by_the_chunker_equal_validated_chunks_and_are_frozen():
     assert len(chunks) > 3
     for chunk in chunks:
         validated = Chunk(**{f.name: getattr(chunk, f.name) for f in dataclasses.fields(Chunk)})
+        assert type(chunk) is Chunk
         assert validated == chunk
         assert hash(validated) == hash(chunk)
         assert type(chunk.chunk_tier) is ChunkTier
