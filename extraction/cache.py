@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from extraction.batches import MemoryBatchJournal
 from extraction.facts import Fact
 from extraction.items import ExtractionItem
 
@@ -139,10 +140,11 @@ def decode_entry(status: str, reason: str | None, facts: str) -> CacheEntry:
     )
 
 
-class MemoryFactCache:
-    """A cache in a dict (tests, one-off runs)."""
+class MemoryFactCache(MemoryBatchJournal):
+    """A cache in a dict (tests, one-off runs), with its batch journal."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.entries: dict[CacheKey, CacheEntry] = {}
 
     def get(self, key: CacheKey) -> CacheEntry | None:
@@ -164,6 +166,11 @@ CREATE TABLE IF NOT EXISTS extraction_fact_cache (
     facts          TEXT NOT NULL,
     updated_at     TEXT NOT NULL,
     PRIMARY KEY (content_hash, prompt_version, model)
+);
+CREATE TABLE IF NOT EXISTS extraction_pending_batches (
+    digest     TEXT PRIMARY KEY,
+    batch_id   TEXT NOT NULL,
+    created_at TEXT NOT NULL
 )
 """
 
@@ -184,7 +191,7 @@ class SqliteFactCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
-            self._db.execute(_SCHEMA)
+            self._db.executescript(_SCHEMA)
 
     @classmethod
     def from_url(cls, url: str) -> SqliteFactCache:
@@ -221,6 +228,26 @@ class SqliteFactCache:
                     datetime.now(UTC).isoformat(),
                 ),
             )
+
+    def pending_batch(self, digest: str) -> str | None:
+        """The id of the batch sent for ``digest`` and not yet collected, if any."""
+        row = self._db.execute(
+            "SELECT batch_id FROM extraction_pending_batches WHERE digest = ?", (digest,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def record_batch(self, digest: str, batch_id: str) -> None:
+        """Note that ``batch_id`` holds the requests of ``digest``."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO extraction_pending_batches VALUES (?, ?, ?)",
+                (digest, batch_id, datetime.now(UTC).isoformat()),
+            )
+
+    def forget_batch(self, digest: str) -> None:
+        """The batch of ``digest`` is collected or cancelled."""
+        with self._db:
+            self._db.execute("DELETE FROM extraction_pending_batches WHERE digest = ?", (digest,))
 
     def close(self) -> None:
         """Close the connection."""

@@ -12,7 +12,9 @@ Guarantees of :func:`extract_facts`:
 - with the batch lever, requests go out in batches of at most
   :data:`BATCH_MAX_REQUESTS` requests and :data:`BATCH_MAX_CHARS` characters of
   prompt, each recorded (in the result and the cache) before the next is sent;
-  a batch that fails is recorded as the failure of each of its chunks.
+  a batch that fails is recorded as the failure of each of its chunks; when the
+  cache is also a :class:`~extraction.batches.BatchJournal`, a batch cut short
+  by a restart is collected by the next run instead of being sent again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from extraction.batches import BatchJournal
 from extraction.cache import CacheEntry, CacheKey, FactCache, entry_from_facts, facts_from_entry
 from extraction.errors import LLMCallError, LLMOutputError
 from extraction.facts import Fact, bind_facts, parse_output
@@ -60,7 +63,7 @@ class BatchLLM(Protocol):
     """An LLM that can also send many requests as one asynchronous batch."""
 
     async def complete_batch(
-        self, requests: Sequence[LLMRequest]
+        self, requests: Sequence[LLMRequest], *, journal: BatchJournal | None = None
     ) -> list[LLMResponse | LLMCallError]: ...
 
 
@@ -254,7 +257,8 @@ async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
 async def _run_batch(run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]]) -> None:
     requests = [_request(run, group) for group in groups]
     try:
-        answers = await llm.complete_batch(requests)
+        journal = run.cache if isinstance(run.cache, BatchJournal) else None
+        answers = await llm.complete_batch(requests, journal=journal)
     except LLMCallError as error:
         log.warning("message batch of %d requests failed: %s", len(requests), error)
         for group in groups:

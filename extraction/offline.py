@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from extraction.batches import BatchJournal
 from extraction.errors import LLMCallError
 from extraction.items import Turn
 from extraction.llm import LLMRequest, LLMResponse, Usage
@@ -212,9 +213,12 @@ class OfflineLLM:
         return LLMResponse(text=text, usage=self._usage(request, text))
 
     async def complete_batch(
-        self, requests: Sequence[LLMRequest]
+        self, requests: Sequence[LLMRequest], *, journal: BatchJournal | None = None
     ) -> list[LLMResponse | LLMCallError]:
-        """The same answers as :meth:`complete`, as a batch would return them."""
+        """The same answers as :meth:`complete`, as a batch would return them.
+
+        The answers come at once, so nothing is left pending in ``journal``.
+        """
         return [await self.complete(request) for request in requests]
 
     def _usage(self, request: LLMRequest, output: str) -> Usage:

@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS extraction_fact_cache (
     facts          jsonb NOT NULL,
     updated_at     timestamptz NOT NULL,
     PRIMARY KEY (content_hash, prompt_version, model)
+);
+CREATE TABLE IF NOT EXISTS extraction_pending_batches (
+    digest     text PRIMARY KEY,
+    batch_id   text NOT NULL,
+    created_at timestamptz NOT NULL
 )
 """
 
@@ -86,6 +91,27 @@ class PostgresFactCache:
                 encode_facts(entry),
                 datetime.now(UTC),
             ),
+        )
+
+    def pending_batch(self, digest: str) -> str | None:
+        """The id of the batch sent for ``digest`` and not yet collected, if any."""
+        row = self._connection.execute(
+            "SELECT batch_id FROM extraction_pending_batches WHERE digest = %s", (digest,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def record_batch(self, digest: str, batch_id: str) -> None:
+        """Note that ``batch_id`` holds the requests of ``digest``."""
+        self._connection.execute(
+            "INSERT INTO extraction_pending_batches VALUES (%s, %s, %s) ON CONFLICT (digest) "
+            "DO UPDATE SET batch_id = EXCLUDED.batch_id, created_at = EXCLUDED.created_at",
+            (digest, batch_id, datetime.now(UTC)),
+        )
+
+    def forget_batch(self, digest: str) -> None:
+        """The batch of ``digest`` is collected or cancelled."""
+        self._connection.execute(
+            "DELETE FROM extraction_pending_batches WHERE digest = %s", (digest,)
         )
 
     def close(self) -> None:

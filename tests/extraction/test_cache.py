@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from extraction.batches import BatchJournal
 from extraction.cache import CachedFact, CacheEntry, CacheKey
 from extraction.cache_url import open_fact_cache
 from extraction.errors import CacheError, SettingsError
@@ -59,3 +60,21 @@ def test_an_unreachable_database_is_a_cache_error_without_the_password() -> None
 def test_another_scheme_is_a_settings_error() -> None:
     with pytest.raises(SettingsError, match="mysql"):
         open_fact_cache("mysql://db/x")
+
+
+def test_the_batch_journal_lives_in_the_cache_database(store_url: str) -> None:
+    first = open_fact_cache(store_url)
+    assert isinstance(first, BatchJournal)
+    assert first.pending_batch("d1") is None
+    first.record_batch("d1", "msgbatch_a")
+    first.record_batch("d1", "msgbatch_b")  # sent again: the newer id stands
+    first.record_batch("d2", "msgbatch_c")
+    first.close()  # type: ignore[attr-defined]
+    again = open_fact_cache(store_url)  # a restart finds them
+    assert isinstance(again, BatchJournal)
+    assert (again.pending_batch("d1"), again.pending_batch("d2")) == ("msgbatch_b", "msgbatch_c")
+    again.forget_batch("d1")
+    again.forget_batch("d1")  # forgetting twice is harmless
+    assert again.pending_batch("d1") is None
+    assert again.pending_batch("d2") == "msgbatch_c"
+    again.close()  # type: ignore[attr-defined]

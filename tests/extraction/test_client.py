@@ -12,6 +12,7 @@ import httpx2
 import pytest
 
 from extraction.anthropic_llm import AnthropicLLM
+from extraction.batches import MemoryBatchJournal
 from extraction.client import ClaudeClient, make_client
 from extraction.errors import LLMCallError, SettingsError
 from extraction.llm import LLMMessage, LLMRequest
@@ -197,9 +198,9 @@ def test_missing_credentials_name_the_variable() -> None:
         make_client(load_settings(provider="bedrock"))
 
 
-def batch_body(status: str = "ended") -> dict[str, Any]:
+def batch_body(status: str = "ended", batch_id: str = "msgbatch_1") -> dict[str, Any]:
     return {
-        "id": "msgbatch_1",
+        "id": batch_id,
         "type": "message_batch",
         "processing_status": status,
         "request_counts": {
@@ -214,7 +215,7 @@ def batch_body(status: str = "ended") -> dict[str, Any]:
         "ended_at": "2026-01-01T01:00:00Z",
         "cancel_initiated_at": None,
         "archived_at": None,
-        "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_1/results",
+        "results_url": f"https://api.anthropic.com/v1/messages/batches/{batch_id}/results",
     }
 
 
@@ -274,3 +275,86 @@ def test_a_server_error_while_polling_a_batch_is_an_llm_call_error() -> None:
     with pytest.raises(LLMCallError, match="HTTP 500") as caught:
         asyncio.run(llm.complete_batch([REQUEST], poll_s=0))
     assert isinstance(caught.value.__cause__, anthropic.APIStatusError)
+
+
+def batch_results_body() -> bytes:
+    line = {"custom_id": "r0", "result": {"type": "succeeded", "message": message_body("done")}}
+    return json.dumps(line).encode()
+
+
+class BatchServer:
+    """The Batches API over the mock transport: ``status`` answers polls; records requests.
+
+    Created batches are ``msgbatch_{first}``, then the next numbers; ``unknown`` answers 404.
+    """
+
+    def __init__(
+        self, status: str = "ended", *, fail_polls: int = 0, unknown: str = "", first: int = 1
+    ) -> None:
+        self.status, self.fail_polls, self.unknown = status, fail_polls, unknown
+        self.seen: list[str] = []
+        self.created, self.first = 0, first
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path
+        self.seen.append(f"{request.method} {path}")
+        if path == "/v1/messages/batches":
+            batch_id = f"msgbatch_{self.first + self.created}"
+            self.created += 1
+            return httpx2.Response(200, json=batch_body(self.status, batch_id))
+        batch_id = path.split("/")[4]
+        if batch_id == self.unknown:
+            error = {"type": "error", "error": {"type": "not_found_error", "message": "no batch"}}
+            return httpx2.Response(404, json=error)
+        if path.endswith("/results"):
+            return httpx2.Response(
+                200, content=batch_results_body(), headers={"content-type": "application/x-jsonl"}
+            )
+        if self.fail_polls:
+            self.fail_polls -= 1
+            return httpx2.Response(500, json={"type": "error", "error": {"type": "api_error"}})
+        return httpx2.Response(200, json=batch_body(self.status, batch_id))
+
+
+def batch_llm(server: BatchServer) -> AnthropicLLM:
+    return AnthropicLLM(client(server, max_retries=0), model="claude-haiku-4-5")
+
+
+def test_a_batch_cut_short_is_collected_by_the_next_run_not_sent_again() -> None:
+    journal = MemoryBatchJournal()
+    crashing = BatchServer("in_progress", fail_polls=1)
+    with pytest.raises(LLMCallError, match="HTTP 500"):
+        asyncio.run(batch_llm(crashing).complete_batch([REQUEST], journal=journal, poll_s=0))
+    assert crashing.created == 1
+    assert list(journal.batches.values()) == ["msgbatch_1"]  # written before the wait
+
+    server = BatchServer("ended")
+    answers = asyncio.run(batch_llm(server).complete_batch([REQUEST], journal=journal, poll_s=0))
+    assert server.created == 0
+    assert "GET /v1/messages/batches/msgbatch_1/results" in server.seen
+    assert [a.text for a in answers if not isinstance(a, LLMCallError)] == ["done"]
+    assert journal.batches == {}  # collected: forgotten
+
+
+def test_other_requests_are_sent_anew() -> None:
+    journal = MemoryBatchJournal()
+    crashing = BatchServer("in_progress", fail_polls=1)
+    with pytest.raises(LLMCallError):
+        asyncio.run(batch_llm(crashing).complete_batch([REQUEST], journal=journal, poll_s=0))
+    other = LLMRequest(system="s", messages=(LLMMessage("user", "other text"),))
+    server = BatchServer()
+    asyncio.run(batch_llm(server).complete_batch([other], journal=journal, poll_s=0))
+    assert server.created == 1
+    assert list(journal.batches.values()) == ["msgbatch_1"]  # the first still pending
+
+
+def test_a_recorded_batch_the_api_no_longer_knows_is_sent_again() -> None:
+    journal = MemoryBatchJournal()
+    crashing = BatchServer("in_progress", fail_polls=1)
+    with pytest.raises(LLMCallError):
+        asyncio.run(batch_llm(crashing).complete_batch([REQUEST], journal=journal, poll_s=0))
+    expired = BatchServer(unknown="msgbatch_1", first=2)
+    answers = asyncio.run(batch_llm(expired).complete_batch([REQUEST], journal=journal, poll_s=0))
+    assert expired.created == 1
+    assert not isinstance(answers[0], LLMCallError)
+    assert journal.batches == {}

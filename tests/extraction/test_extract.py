@@ -225,20 +225,23 @@ class FailingBatchLLM(OfflineLLM):
         super().__init__()
         self.batches: list[int] = []
 
-    async def complete_batch(self, requests: Any) -> Any:
+    async def complete_batch(self, requests: Any, *, journal: Any = None) -> Any:
         self.batches.append(len(requests))
+        self.journal = journal
         raise LLMCallError("message batch msgbatch_x did not end within 60s")
 
 
 def test_a_failed_batch_is_recorded_for_each_chunk_and_the_run_goes_on() -> None:
     cache = MemoryFactCache()
     items = sample_items()
-    result, ledger = run(items, FailingBatchLLM(), cache, DEFAULT_LEVERS.with_(batch=True))
+    llm = FailingBatchLLM()
+    result, ledger = run(items, llm, cache, DEFAULT_LEVERS.with_(batch=True))
     assert result.chunks > 0
     assert len(result.failures) == result.chunks
     assert all("did not end within" in f.reason for f in result.failures)
     assert {e.status for e in cache.entries.values()} == {"failed"}
     assert ledger.calls == 0
+    assert llm.journal is cache  # the cache keeps the batch ids, to resume after a restart
 
 
 def test_batches_are_cut_at_the_request_and_character_limits(
