@@ -16,18 +16,20 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from extraction.batches import MemoryBatchJournal
 from extraction.facts import Fact
 from extraction.items import ExtractionItem
 
 __all__ = [
+    "SCHEMA",
     "CacheEntry",
     "CacheKey",
     "CachedFact",
     "FactCache",
     "MemoryFactCache",
+    "SqlFactCache",
     "SqliteFactCache",
     "decode_entry",
     "encode_facts",
@@ -156,7 +158,7 @@ class MemoryFactCache(MemoryBatchJournal):
         self.entries[key] = entry
 
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS extraction_fact_cache (
     content_hash   TEXT NOT NULL,
     prompt_version TEXT NOT NULL,
@@ -173,10 +175,69 @@ CREATE TABLE IF NOT EXISTS extraction_pending_batches (
     created_at TEXT NOT NULL
 )
 """
+"""The cache's two tables; the same text on SQLite and PostgreSQL (timestamps as ISO text)."""
 
 
-class SqliteFactCache:
-    """The cache in its own table of a SQLite file (may be the chunk store's file).
+class SqlFactCache:
+    """The entries and the batch journal in SQL tables; a backend runs the statements.
+
+    The statements are the same on SQLite (3.24 or later) and PostgreSQL, with
+    ``%s`` placeholders: a backend implements only :meth:`_rows`.
+    """
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction; the rows it returns (if any)."""
+        raise NotImplementedError
+
+    def get(self, key: CacheKey) -> CacheEntry | None:
+        """The entry of ``key``, if any."""
+        rows = self._rows(
+            "SELECT status, reason, facts FROM extraction_fact_cache "
+            "WHERE content_hash = %s AND prompt_version = %s AND model = %s",
+            (key.content_hash, key.prompt_version, key.model),
+        )
+        return decode_entry(*rows[0]) if rows else None
+
+    def put(self, key: CacheKey, entry: CacheEntry) -> None:
+        """Store (or replace) the entry of ``key``."""
+        self._rows(
+            "INSERT INTO extraction_fact_cache VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (content_hash, prompt_version, model) DO UPDATE SET "
+            "status = excluded.status, reason = excluded.reason, facts = excluded.facts, "
+            "updated_at = excluded.updated_at",
+            (
+                key.content_hash,
+                key.prompt_version,
+                key.model,
+                entry.status,
+                entry.reason,
+                encode_facts(entry),
+                datetime.now(UTC).isoformat(),
+            ),
+        )
+
+    def pending_batch(self, digest: str) -> str | None:
+        """The id of the batch sent for ``digest`` and not yet collected, if any."""
+        rows = self._rows(
+            "SELECT batch_id FROM extraction_pending_batches WHERE digest = %s", (digest,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def record_batch(self, digest: str, batch_id: str) -> None:
+        """Note that ``batch_id`` holds the requests of ``digest``."""
+        self._rows(
+            "INSERT INTO extraction_pending_batches VALUES (%s, %s, %s) ON CONFLICT (digest) "
+            "DO UPDATE SET batch_id = excluded.batch_id, created_at = excluded.created_at",
+            (digest, batch_id, datetime.now(UTC).isoformat()),
+        )
+
+    def forget_batch(self, digest: str) -> None:
+        """The batch of ``digest`` is collected or cancelled."""
+        self._rows("DELETE FROM extraction_pending_batches WHERE digest = %s", (digest,))
+
+
+class SqliteFactCache(SqlFactCache):
+    """The cache in its own tables of a SQLite file (may be the chunk store's file).
 
     Args:
         path: the SQLite file (created if missing), or ``":memory:"``.
@@ -191,7 +252,7 @@ class SqliteFactCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
 
     @classmethod
     def from_url(cls, url: str) -> SqliteFactCache:
@@ -203,51 +264,9 @@ class SqliteFactCache:
             )
         return cls(url[len(prefix) :] or ":memory:")
 
-    def get(self, key: CacheKey) -> CacheEntry | None:
-        """The entry of ``key``, if any."""
-        row = self._db.execute(
-            "SELECT status, reason, facts FROM extraction_fact_cache "
-            "WHERE content_hash = ? AND prompt_version = ? AND model = ?",
-            (key.content_hash, key.prompt_version, key.model),
-        ).fetchone()
-        return None if row is None else decode_entry(row[0], row[1], row[2])
-
-    def put(self, key: CacheKey, entry: CacheEntry) -> None:
-        """Store (or replace) the entry of ``key``."""
-        facts = encode_facts(entry)
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO extraction_fact_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key.content_hash,
-                    key.prompt_version,
-                    key.model,
-                    entry.status,
-                    entry.reason,
-                    facts,
-                    datetime.now(UTC).isoformat(),
-                ),
-            )
-
-    def pending_batch(self, digest: str) -> str | None:
-        """The id of the batch sent for ``digest`` and not yet collected, if any."""
-        row = self._db.execute(
-            "SELECT batch_id FROM extraction_pending_batches WHERE digest = ?", (digest,)
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def record_batch(self, digest: str, batch_id: str) -> None:
-        """Note that ``batch_id`` holds the requests of ``digest``."""
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO extraction_pending_batches VALUES (?, ?, ?)",
-                (digest, batch_id, datetime.now(UTC).isoformat()),
-            )
-
-    def forget_batch(self, digest: str) -> None:
-        """The batch of ``digest`` is collected or cancelled."""
-        with self._db:
-            self._db.execute("DELETE FROM extraction_pending_batches WHERE digest = ?", (digest,))
+            return self._db.execute(sql.replace("%s", "?"), params).fetchall()
 
     def close(self) -> None:
         """Close the connection."""
