@@ -58,6 +58,7 @@ _FINE = re.compile(
     r"(?<=\S)( )|(?<=[^\W\d_])([\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a\u300d\u300f\uff09])"
     r"(?=[^\W\d_])"
 )
+_BLANK = frozenset(" \t\r")
 _SENTENCE_END = frozenset(".!?\u2026")
 _CLOSERS = frozenset("\"')]\u2019\u201d")
 
@@ -75,15 +76,31 @@ def line_cuts(text: str, message_starts: frozenset[int]) -> tuple[list[int], lis
     """Every safe line cut in ``text``: ``(offsets, kinds)``, offsets increasing.
 
     A line start that is in ``message_starts`` is a ``MESSAGE`` cut; one after a
-    blank line a ``PARAGRAPH`` cut; any other a ``LINE`` cut.
+    blank line (empty, or only spaces, tabs and carriage returns: ``"\r\n\r\n"``
+    ends a paragraph too) a ``PARAGRAPH`` cut; any other a ``LINE`` cut.
     """
     offsets = [match.end() for match in _LINE_START.finditer(text)]
     message, paragraph, line = int(Break.MESSAGE), int(Break.PARAGRAPH), int(Break.LINE)
     kinds = [
-        message if offset in message_starts else paragraph if text[offset - 2] == "\n" else line
+        message
+        if offset in message_starts
+        else paragraph
+        if _after_blank_line(text, offset)
+        else line
         for offset in offsets
     ]
     return offsets, kinds
+
+
+def _after_blank_line(text: str, offset: int) -> bool:
+    """Whether the line that ends at ``text[offset - 1]`` (a line feed) is blank."""
+    before = text[offset - 2] if offset >= 2 else ""
+    if before == "\n":
+        return True
+    if before not in _BLANK:  # the common case: a line with text (or the text's first line)
+        return False
+    start = text.rfind("\n", 0, offset - 1)
+    return start >= 0 and not text[start + 1 : offset - 1].strip(" \t\r")
 
 
 def sentence_cuts(text: str, start: int, end: int) -> list[int]:

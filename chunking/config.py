@@ -9,13 +9,15 @@ from chunking.tiers import ChunkTier
 
 __all__ = ["CHUNKING_VERSION", "ChunkingConfig"]
 
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 """Version of the chunking algorithm and rendering.
 
 Stored on every chunk and part of every chunk id. Bump it whenever the
 rendered text, the boundaries or the budgets' meaning change, so that chunks
-of two strategies can always be told apart. Version 1 is the legacy service's
-chunking (rows that predate this library).
+of two versions can always be told apart. Version 1 is the legacy service's
+chunking (rows that predate this library); 2 the first of this library; 3
+counts a blank line of spaces, tabs or carriage returns (``"\r\n\r\n"``) as
+a paragraph break, as it does ``"\n\n"``.
 """
 
 

@@ -86,16 +86,22 @@ def test_small_messages_are_never_split_across_chunks():
     assert all(chunk.start in starts for chunk in chunks)
 
 
-def test_paragraphs_are_preferred_to_sentences_inside_a_long_message():
-    paragraphs = [f"Paragraph {i} has one sentence. It has a second one too." for i in range(8)]
-    conversation = _conversation("\n\n".join(paragraphs))
+@pytest.mark.parametrize(
+    ("newline", "blank_line"), [("\n", "\n\n"), ("\r\n", "\r\n\r\n"), ("\n", "\n \n")]
+)
+def test_paragraphs_are_preferred_to_lines_and_sentences(newline, blank_line):
+    paragraphs = [
+        f"Paragraph {i} has one sentence. It has a second one too.{newline}And a second line."
+        for i in range(8)
+    ]
+    conversation = _conversation(blank_line.join(paragraphs))
     text = conversation_text(conversation)
-    config = ChunkingConfig(small=40, medium=80, large=200)
+    config = ChunkingConfig(small=48, medium=96, large=200)
     chunks = list(chunk_conversations([conversation], config=config))
     check_chunks(conversation, chunks, config)
     for chunk in chunks:
         if chunk.start:
-            assert text[chunk.start - 2 : chunk.start] == "\n\n", repr(chunk.content)
+            assert text[: chunk.start].endswith(blank_line), repr(chunk.content)
 
 
 def test_a_huge_single_message_is_split_inside_itself():

@@ -87,7 +87,7 @@ def _chunk(**overrides):
         "conversation_id": "c", "title": "", "content": "x", "token_count": 1,
         "chunk_index": 0, "total_chunks": 1, "chunk_tier": "small", "created_at": None,
         "id": "i", "parent_id": None, "start": 0, "end": 1, "message_ids": (),
-        "content_hash": "h", "chunking_version": 2,
+        "content_hash": "h", "chunking_version": 3,
     }  # fmt: skip
     return Chunk(**(fields | overrides))
 

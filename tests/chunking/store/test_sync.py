@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chunking import ChunkTier
+from chunking import CHUNKING_VERSION, ChunkTier
 from chunking.errors import AmbiguousChunkError, InvalidChunkError
 from chunking.store import ChunkStore, SyncResult
 from tests.chunking.store.conftest import execute
@@ -40,7 +40,7 @@ def test_first_import_inserts_every_conversation(store: ChunkStore) -> None:
     result = store.sync("ana", iter(chunks))
     assert result == SyncResult(inserted=4, rows_written=len(chunks))
     assert stored(store) == by_conversation(chunks)
-    assert store.versions("ana") == {2: len(chunks)}
+    assert store.versions("ana") == {CHUNKING_VERSION: len(chunks)}
 
 
 def test_reimport_of_the_same_export_writes_zero_rows(store: ChunkStore, store_url: str) -> None:
@@ -92,7 +92,7 @@ def test_users_are_separate(store: ChunkStore) -> None:
     store.sync("ana", chunks)
     store.sync("bob", chunks[: len(chunks) // 2], prune=True)
     assert stored(store, "ana") == by_conversation(chunks)
-    assert store.versions("bob") == {2: len(chunks) // 2}
+    assert store.versions("bob") == {CHUNKING_VERSION: len(chunks) // 2}
     small = next(chunk for chunk in chunks if chunk.chunk_tier is ChunkTier.SMALL)
     with pytest.raises(AmbiguousChunkError):
         store.parent(small.id)
