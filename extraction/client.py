@@ -138,7 +138,7 @@ class ClaudeClient:
                         results[item.custom_id] = str(error)
                 else:
                     results[item.custom_id] = f"batch request {result.type}"
-        except anthropic.APIError as error:
+        except anthropic.AnthropicError as error:  # also an ended batch without results
             raise LLMCallError(_describe(error)) from error
         return results
 

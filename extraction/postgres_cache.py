@@ -15,6 +15,8 @@ from extraction.errors import CacheError
 
 __all__ = ["PostgresFactCache"]
 
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('extraction.fact_cache:schema', 0))"
+
 
 class PostgresFactCache(SqlFactCache):
     """The cache in the ``extraction_fact_cache`` table (created if missing).
@@ -36,7 +38,9 @@ class PostgresFactCache(SqlFactCache):
             self._connection: Any = psycopg.connect(
                 url, autocommit=True, connect_timeout=connect_timeout
             )
-            self._connection.execute(SCHEMA)
+            with self._connection.transaction():  # one instance creates the tables at a time
+                self._connection.execute(_LOCK)
+                self._connection.execute(SCHEMA)
         except psycopg.Error as error:
             raise CacheError(f"cannot open the fact cache at {self._safe_url}: {error}") from None
 

@@ -45,8 +45,16 @@ _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for logs, reprs and errors)."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """``url`` with any password replaced by ``***`` (for logs, reprs and errors).
+
+    Both places libpq reads one from are masked: ``user:password@host`` and a
+    ``password=`` parameter.
+
+    >>> redact("postgresql://ana:s3cret@db/x?sslmode=require&password=s3cret")
+    'postgresql://ana:***@db/x?sslmode=require&password=***'
+    """
+    url = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 def _psycopg() -> Any:

@@ -78,3 +78,22 @@ def test_the_batch_journal_lives_in_the_cache_database(store_url: str) -> None:
     assert again.pending_batch("d1") is None
     assert again.pending_batch("d2") == "msgbatch_c"
     again.close()  # type: ignore[attr-defined]
+
+
+def test_instances_opening_a_fresh_database_at_once_all_succeed(pg_database: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_and_close(_: int) -> str:
+        cache = open_fact_cache(pg_database)
+        cache.close()  # type: ignore[attr-defined]
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(open_and_close, range(6))) == ["ok"] * 6
+
+
+def test_a_password_given_as_a_parameter_stays_out_of_errors() -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(CacheError) as caught:
+        open_fact_cache("postgresql://127.0.0.1:1/db?user=ana&password=hunter2")
+    assert "hunter2" not in str(caught.value)
