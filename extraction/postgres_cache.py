@@ -38,11 +38,17 @@ class PostgresFactCache(SqlFactCache):
             self._connection: Any = psycopg.connect(
                 url, autocommit=True, connect_timeout=connect_timeout
             )
+        except psycopg.Error as error:
+            raise CacheError(f"cannot open the fact cache at {self._safe_url}: {error}") from None
+        try:
             with self._connection.transaction():  # one instance creates the tables at a time
                 self._connection.execute(_LOCK)
                 self._connection.execute(SCHEMA)
         except psycopg.Error as error:
-            raise CacheError(f"cannot open the fact cache at {self._safe_url}: {error}") from None
+            self._connection.close()
+            raise CacheError(
+                f"cannot create the fact cache's tables at {self._safe_url}: {error}"
+            ) from None
 
     def __repr__(self) -> str:
         return f"PostgresFactCache({self._safe_url!r})"
