@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 
-from extraction.batches import BatchJournal
-from extraction.client import ClaudeClient, message_params
+from extraction.batches import BatchJournal, request_digest
+from extraction.client import ClaudeClient
 from extraction.errors import LLMCallError
 from extraction.llm import LLMRequest, LLMResponse
 
@@ -66,76 +64,79 @@ class AnthropicLLM:
     ) -> list[LLMResponse | LLMCallError]:
         """Send ``requests`` as one Message Batch (half price) and wait for the results.
 
-        With a ``journal``, the batch id is recorded under a digest of the
-        requests before the wait, and a batch already recorded for the same
-        requests (a run cut short) is collected instead of sent again.
+        Each request's ``custom_id`` is its :func:`~extraction.batches.request_digest`
+        (identical requests are sent once). With a ``journal``, the requests an
+        earlier run sent are collected from its batches instead of sent again,
+        and the new batch is recorded before the wait. The caller forgets the
+        requests once it has stored their results.
 
         Returns:
             One entry per request, in order: its response, or the error that
             kept it from succeeding.
 
         Raises:
-            LLMCallError: the batch could not be created, polled or read (it
-                stays in the journal, to be collected by the next run), or did
-                not end within ``max_wait_s`` (it is then cancelled, so that it
-                stops running and billing).
+            LLMCallError: a batch could not be created, polled or read (it stays
+                in the journal, to be collected by the next run), or did not end
+                within ``max_wait_s`` (it is then cancelled, so that it stops
+                running and billing, and forgotten).
         """
-        digest = self._digest(requests)
-        batch_id = await self._batch_for(requests, digest, journal)
+        digests = [request_digest(request, self.model) for request in requests]
+        answers: dict[str, LLMResponse | LLMCallError] = {}
+        earlier = journal.pending_batches(digests) if journal is not None else {}
+        for batch_id in dict.fromkeys(earlier.values()):
+            log.info("message batch %s: collecting it (sent by an earlier run)", batch_id)
+            collected = await self._collect_earlier(batch_id, journal, poll_s, max_wait_s)
+            answers.update((d, a) for d, a in collected.items() if earlier.get(d) == batch_id)
+        unsent = {d: r for d, r in zip(digests, requests, strict=True) if d not in answers}
+        if unsent:
+            batch_id = await self._client.submit_batch(list(unsent.items()))
+            if journal is not None:
+                journal.record_batch(batch_id, list(unsent))
+            log.info("message batch %s: %d requests submitted", batch_id, len(unsent))
+            answers.update(await self._collect(batch_id, journal, poll_s, max_wait_s))
+        missing = LLMCallError("missing from the batch results")
+        return [answers.get(digest, missing) for digest in digests]
+
+    async def _collect(
+        self, batch_id: str, journal: BatchJournal | None, poll_s: float, max_wait_s: float
+    ) -> dict[str, LLMResponse | LLMCallError]:
+        """Wait for ``batch_id`` to end; each request's answer by ``custom_id``."""
         waited = 0.0
         while not await self._client.batch_ended(batch_id):
             if waited >= max_wait_s:
                 await self._cancel(batch_id)
                 if journal is not None:
-                    journal.forget_batch(digest)
+                    journal.forget_batch(batch_id)
                 raise LLMCallError(f"message batch {batch_id} did not end within {max_wait_s}s")
             await asyncio.sleep(poll_s)
             waited += poll_s
-        results = await self._client.batch_results(batch_id)
-        if journal is not None:
-            journal.forget_batch(digest)
-        answers: list[LLMResponse | LLMCallError] = []
-        for index in range(len(requests)):
-            result = results.get(f"r{index}", "missing from the batch results")
-            if isinstance(result, str):
-                answers.append(LLMCallError(result))
-            else:
-                answers.append(LLMResponse(text=result.text, usage=result.usage))
-        return answers
+        return {
+            custom_id: LLMCallError(result)
+            if isinstance(result, str)
+            else LLMResponse(text=result.text, usage=result.usage)
+            for custom_id, result in (await self._client.batch_results(batch_id)).items()
+        }
 
-    async def _batch_for(
-        self, requests: Sequence[LLMRequest], digest: str, journal: BatchJournal | None
-    ) -> str:
-        """The journal's batch for ``digest`` if the API still has it, else a new one."""
+    async def _collect_earlier(
+        self, batch_id: str, journal: BatchJournal | None, poll_s: float, max_wait_s: float
+    ) -> dict[str, LLMResponse | LLMCallError]:
+        """:meth:`_collect`, but a batch the API can no longer give is forgotten (sent anew)."""
         import anthropic
 
-        pending = journal.pending_batch(digest) if journal is not None else None
-        if pending is not None:
-            try:
-                await self._client.batch_ended(pending)
-            except LLMCallError as error:
-                if not isinstance(error.__cause__, anthropic.NotFoundError):
-                    raise
-                log.warning("message batch %s is unknown to the API; sending again", pending)
-            else:
-                log.info("message batch %s: collecting it (sent by an earlier run)", pending)
-                return pending
-        batch_id = await self._client.submit_batch(
-            [(f"r{index}", request) for index, request in enumerate(requests)]
-        )
-        if journal is not None:
-            journal.record_batch(digest, batch_id)
-        log.info("message batch %s: %d requests submitted", batch_id, len(requests))
-        return batch_id
-
-    def _digest(self, requests: Sequence[LLMRequest]) -> str:
-        """What the batch's requests are: their API parameters, in order."""
-        digest = hashlib.sha256()
-        for request in requests:
-            params = message_params(request, self._client.model_id)
-            digest.update(json.dumps(params, sort_keys=True).encode())
-            digest.update(b"\x1e")
-        return digest.hexdigest()
+        try:
+            return await self._collect(batch_id, journal, poll_s, max_wait_s)
+        except LLMCallError as error:
+            cause = error.__cause__
+            gone = isinstance(cause, anthropic.NotFoundError) or (
+                isinstance(cause, anthropic.AnthropicError)
+                and not isinstance(cause, anthropic.APIError)
+            )
+            if not gone:
+                raise
+            log.warning("message batch %s cannot be read (%s); sending again", batch_id, error)
+            if journal is not None:
+                journal.forget_batch(batch_id)
+            return {}
 
     async def _cancel(self, batch_id: str) -> None:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,24 +217,46 @@ class SqlFactCache:
             ),
         )
 
-    def pending_batch(self, digest: str) -> str | None:
-        """The id of the batch sent for ``digest`` and not yet collected, if any."""
-        rows = self._rows(
-            "SELECT batch_id FROM extraction_pending_batches WHERE digest = %s", (digest,)
-        )
-        return str(rows[0][0]) if rows else None
+    def pending_batches(self, digests: Sequence[str]) -> dict[str, str]:
+        """The batch id of each of ``digests`` sent and not yet collected (digest: id)."""
+        found: dict[str, str] = {}
+        for part in _slices(digests):
+            rows = self._rows(
+                "SELECT digest, batch_id FROM extraction_pending_batches "
+                f"WHERE digest IN ({', '.join(['%s'] * len(part))})",
+                tuple(part),
+            )
+            found.update((str(digest), str(batch_id)) for digest, batch_id in rows)
+        return found
 
-    def record_batch(self, digest: str, batch_id: str) -> None:
-        """Note that ``batch_id`` holds the requests of ``digest``."""
-        self._rows(
-            "INSERT INTO extraction_pending_batches VALUES (%s, %s, %s) ON CONFLICT (digest) "
-            "DO UPDATE SET batch_id = excluded.batch_id, created_at = excluded.created_at",
-            (digest, batch_id, datetime.now(UTC).isoformat()),
-        )
+    def record_batch(self, batch_id: str, digests: Sequence[str]) -> None:
+        """Note that ``batch_id`` holds the requests of ``digests``."""
+        now = datetime.now(UTC).isoformat()
+        for part in _slices(digests):
+            self._rows(
+                "INSERT INTO extraction_pending_batches VALUES "
+                f"{', '.join(['(%s, %s, %s)'] * len(part))} ON CONFLICT (digest) DO UPDATE SET "
+                "batch_id = excluded.batch_id, created_at = excluded.created_at",
+                tuple(value for digest in part for value in (digest, batch_id, now)),
+            )
 
-    def forget_batch(self, digest: str) -> None:
-        """The batch of ``digest`` is collected or cancelled."""
-        self._rows("DELETE FROM extraction_pending_batches WHERE digest = %s", (digest,))
+    def forget_requests(self, digests: Sequence[str]) -> None:
+        """The results of ``digests`` are stored: nothing left to collect for them."""
+        for part in _slices(digests):
+            self._rows(
+                "DELETE FROM extraction_pending_batches "
+                f"WHERE digest IN ({', '.join(['%s'] * len(part))})",
+                tuple(part),
+            )
+
+    def forget_batch(self, batch_id: str) -> None:
+        """``batch_id`` was cancelled, or can no longer be read: send its requests again."""
+        self._rows("DELETE FROM extraction_pending_batches WHERE batch_id = %s", (batch_id,))
+
+
+def _slices(values: Sequence[str], size: int = 300) -> list[Sequence[str]]:
+    """``values`` in slices small enough for one statement's parameters."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 class SqliteFactCache(SqlFactCache):
@@ -253,16 +276,6 @@ class SqliteFactCache(SqlFactCache):
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
             self._db.executescript(SCHEMA)
-
-    @classmethod
-    def from_url(cls, url: str) -> SqliteFactCache:
-        """Open ``sqlite:///path`` (the chunk store's URL form)."""
-        prefix = "sqlite:///"
-        if not url.startswith(prefix):
-            raise ValueError(
-                f"expected a URL of the form sqlite:///path, got {url.split(':', 1)[0]}:..."
-            )
-        return cls(url[len(prefix) :] or ":memory:")
 
     def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._db:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from extraction.batches import BatchJournal
+from extraction.batches import BatchJournal, request_digest
 from extraction.cache import CacheEntry, CacheKey, FactCache, entry_from_facts, facts_from_entry
 from extraction.errors import LLMCallError, LLMOutputError
 from extraction.facts import Fact, bind_facts, parse_output
@@ -256,19 +256,27 @@ async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
 
 async def _run_batch(run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]]) -> None:
     requests = [_request(run, group) for group in groups]
+    journal = run.cache if isinstance(run.cache, BatchJournal) else None
     try:
-        journal = run.cache if isinstance(run.cache, BatchJournal) else None
         answers = await llm.complete_batch(requests, journal=journal)
     except LLMCallError as error:
         log.warning("message batch of %d requests failed: %s", len(requests), error)
         for group in groups:
             run.finish(group, f"LLMCallError: {error}")
         return
+    unusable = []
     for group, request, answer in zip(groups, requests, answers, strict=True):
         if isinstance(answer, LLMCallError):
             run.finish(group, f"LLMCallError: {answer}")
             continue
         run.ledger.record(answer.usage, batch=True)
+        try:
+            run.finish(group, bind_facts(parse_output(answer.text), group))
+        except LLMOutputError:
+            unusable.append((group, request, answer))
+    if journal is not None:  # every answer is stored, or is re-asked below (a normal call)
+        journal.forget_requests([request_digest(r, run.llm.model) for r in requests])
+    for group, request, answer in unusable:
         try:
             bound = await _parse_or_reask(run, request, answer, group)
         except (LLMCallError, LLMOutputError) as error:

@@ -7,21 +7,33 @@ from collections.abc import Callable
 from chunking.errors import StoreURLError
 from chunking.store.base import ChunkStore
 
-__all__ = ["BACKENDS", "open_store"]
+__all__ = ["BACKENDS", "open_store", "sqlite_path"]
 
 
-def _sqlite(url: str) -> ChunkStore:
-    from chunking.store.sqlite import SqliteChunkStore
+def sqlite_path(url: str) -> str:
+    """The file of a ``sqlite:`` URL, or ``":memory:"``.
 
-    rest = url.removeprefix("sqlite:")
+    >>> sqlite_path("sqlite:///chunks.db"), sqlite_path("sqlite:////tmp/c.db")
+    ('chunks.db', '/tmp/c.db')
+
+    Raises:
+        StoreURLError: the URL names no file.
+    """
+    rest = url[len("sqlite:") :]
     if rest in ("", "//", "//:memory:", "///:memory:"):
-        return SqliteChunkStore(":memory:")
+        return ":memory:"
     if not rest.startswith("///") or rest == "///":
         raise StoreURLError(
             f"SQLite URL {url!r} names no file; expected sqlite:///relative/path.db, "
             "sqlite:////absolute/path.db or sqlite://:memory:"
         )
-    return SqliteChunkStore(rest.removeprefix("///"))
+    return rest.removeprefix("///")
+
+
+def _sqlite(url: str) -> ChunkStore:
+    from chunking.store.sqlite import SqliteChunkStore
+
+    return SqliteChunkStore(sqlite_path(url))
 
 
 def _postgres(url: str) -> ChunkStore:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,20 +64,21 @@ def test_another_scheme_is_a_settings_error() -> None:
 
 
 def test_the_batch_journal_lives_in_the_cache_database(store_url: str) -> None:
+    digests = [f"{i:064x}" for i in range(700)]  # more than one statement's worth
     first = open_fact_cache(store_url)
     assert isinstance(first, BatchJournal)
-    assert first.pending_batch("d1") is None
-    first.record_batch("d1", "msgbatch_a")
-    first.record_batch("d1", "msgbatch_b")  # sent again: the newer id stands
-    first.record_batch("d2", "msgbatch_c")
+    assert first.pending_batches(digests) == {}
+    first.record_batch("msgbatch_a", digests[:400])
+    first.record_batch("msgbatch_b", digests[300:])  # sent again: the newer id stands
     first.close()  # type: ignore[attr-defined]
     again = open_fact_cache(store_url)  # a restart finds them
     assert isinstance(again, BatchJournal)
-    assert (again.pending_batch("d1"), again.pending_batch("d2")) == ("msgbatch_b", "msgbatch_c")
-    again.forget_batch("d1")
-    again.forget_batch("d1")  # forgetting twice is harmless
-    assert again.pending_batch("d1") is None
-    assert again.pending_batch("d2") == "msgbatch_c"
+    found = again.pending_batches(digests)
+    assert found == {d: "msgbatch_a" if i < 300 else "msgbatch_b" for i, d in enumerate(digests)}
+    again.forget_requests(digests[:10])
+    again.forget_requests(digests[:10])  # forgetting twice is harmless
+    again.forget_batch("msgbatch_b")
+    assert again.pending_batches(digests) == dict.fromkeys(digests[10:300], "msgbatch_a")
     again.close()  # type: ignore[attr-defined]
 
 
@@ -97,3 +99,13 @@ def test_a_password_given_as_a_parameter_stays_out_of_errors() -> None:
     with pytest.raises(CacheError) as caught:
         open_fact_cache("postgresql://127.0.0.1:1/db?user=ana&password=hunter2")
     assert "hunter2" not in str(caught.value)
+
+
+def test_every_sqlite_url_a_store_accepts_opens_a_cache(tmp_path: Path) -> None:
+    for url in ("sqlite://:memory:", f"SQLITE:///{tmp_path / 'c.db'}"):
+        cache = open_fact_cache(url)
+        cache.put(CacheKey("h", "v", "m"), FAILED)
+        assert cache.get(CacheKey("h", "v", "m")) == FAILED
+        cache.close()  # type: ignore[attr-defined]
+    with pytest.raises(SettingsError, match="names no file"):
+        open_fact_cache("sqlite:relative.db")

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 
 from extraction.anthropic_llm import AnthropicLLM
-from extraction.batches import MemoryBatchJournal
+from extraction.batches import MemoryBatchJournal, request_digest
 from extraction.client import ClaudeClient, make_client
 from extraction.errors import LLMCallError, SettingsError
 from extraction.llm import LLMMessage, LLMRequest
@@ -220,36 +220,44 @@ def batch_body(status: str = "ended", batch_id: str = "msgbatch_1") -> dict[str,
 
 
 def test_message_batches_round_trip_over_the_mock_transport() -> None:
-    batch = batch_body()
+    other = LLMRequest(system="instructions", messages=(LLMMessage("user", "bye"),))
+    ok, failed = (request_digest(r, "claude-haiku-4-5") for r in (REQUEST, other))
     results = "\n".join(
         json.dumps(line)
         for line in (
             {
-                "custom_id": "r1",
+                "custom_id": failed,
                 "result": {
                     "type": "errored",
                     "error": {"type": "error", "error": {"type": "api_error", "message": "x"}},
                 },
             },
-            {"custom_id": "r0", "result": {"type": "succeeded", "message": message_body("done")}},
+            {"custom_id": ok, "result": {"type": "succeeded", "message": message_body("done")}},
         )
     )
     seen: list[str] = []
+    sent: list[Any] = []
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(f"{request.method} {request.url.path}")
+        if request.method == "POST" and request.url.path.endswith("/batches"):
+            sent.extend(r["custom_id"] for r in json.loads(request.content)["requests"])
         if request.url.path.endswith("/results"):
             return httpx2.Response(
                 200, content=results.encode(), headers={"content-type": "application/x-jsonl"}
             )
-        return httpx2.Response(200, json=batch)
+        return httpx2.Response(200, json=batch_body())
 
     llm = AnthropicLLM(client(handler), model="claude-haiku-4-5")
-    answers = asyncio.run(llm.complete_batch([REQUEST, REQUEST], poll_s=0))
+    answers = asyncio.run(llm.complete_batch([REQUEST, other, REQUEST], poll_s=0))
     assert seen[0] == "POST /v1/messages/batches"
-    assert not isinstance(answers[0], LLMCallError)
-    assert answers[0].text == "done"
-    assert isinstance(answers[1], LLMCallError)
+    assert sent == [ok, failed]  # custom ids are the requests' digests; the repeat is sent once
+    assert [a.text if not isinstance(a, LLMCallError) else None for a in answers] == [
+        "done",
+        None,
+        "done",
+    ]
+    assert "batch request errored" in str(answers[1])
 
 
 def test_a_batch_that_outlives_the_wait_is_cancelled() -> None:
@@ -277,23 +285,37 @@ def test_a_server_error_while_polling_a_batch_is_an_llm_call_error() -> None:
     assert isinstance(caught.value.__cause__, anthropic.APIStatusError)
 
 
-def batch_results_body() -> bytes:
-    line = {"custom_id": "r0", "result": {"type": "succeeded", "message": message_body("done")}}
-    return json.dumps(line).encode()
+def batch_results_body(custom_ids: list[str]) -> bytes:
+    lines = [
+        {"custom_id": custom_id, "result": {"type": "succeeded", "message": message_body("done")}}
+        for custom_id in custom_ids
+    ]
+    return "\n".join(json.dumps(line) for line in lines).encode()
 
 
 class BatchServer:
     """The Batches API over the mock transport: ``status`` answers polls; records requests.
 
-    Created batches are ``msgbatch_{first}``, then the next numbers; ``unknown`` answers 404.
+    Created batches are ``msgbatch_{first}``, then the next numbers; ``unknown``
+    answers 404; ``results_gone`` answers 404 for its results only; batches it
+    did not create answer for the custom ids ``earlier``.
     """
 
     def __init__(
-        self, status: str = "ended", *, fail_polls: int = 0, unknown: str = "", first: int = 1
+        self,
+        status: str = "ended",
+        *,
+        fail_polls: int = 0,
+        unknown: str = "",
+        results_gone: str = "",
+        first: int = 1,
+        earlier: tuple[str, ...] = (),
     ) -> None:
-        self.status, self.fail_polls, self.unknown = status, fail_polls, unknown
+        self.status, self.fail_polls = status, fail_polls
+        self.unknown, self.results_gone, self.earlier = unknown, results_gone, list(earlier)
         self.seen: list[str] = []
         self.created, self.first = 0, first
+        self.custom_ids: dict[str, list[str]] = {}
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path
@@ -301,14 +323,21 @@ class BatchServer:
         if path == "/v1/messages/batches":
             batch_id = f"msgbatch_{self.first + self.created}"
             self.created += 1
+            body = json.loads(request.content)
+            self.custom_ids[batch_id] = [r["custom_id"] for r in body["requests"]]
             return httpx2.Response(200, json=batch_body(self.status, batch_id))
         batch_id = path.split("/")[4]
-        if batch_id == self.unknown:
+        gone = batch_id == self.unknown or (
+            batch_id == self.results_gone and path.endswith("/results")
+        )
+        if gone:
             error = {"type": "error", "error": {"type": "not_found_error", "message": "no batch"}}
             return httpx2.Response(404, json=error)
         if path.endswith("/results"):
             return httpx2.Response(
-                200, content=batch_results_body(), headers={"content-type": "application/x-jsonl"}
+                200,
+                content=batch_results_body(self.custom_ids.get(batch_id, self.earlier)),
+                headers={"content-type": "application/x-jsonl"},
             )
         if self.fail_polls:
             self.fail_polls -= 1
@@ -320,41 +349,48 @@ def batch_llm(server: BatchServer) -> AnthropicLLM:
     return AnthropicLLM(client(server, max_retries=0), model="claude-haiku-4-5")
 
 
-def test_a_batch_cut_short_is_collected_by_the_next_run_not_sent_again() -> None:
-    journal = MemoryBatchJournal()
+OTHER = LLMRequest(system="s", messages=(LLMMessage("user", "other text"),))
+DIGEST = request_digest(REQUEST, "claude-haiku-4-5")
+
+
+def cut_short(journal: MemoryBatchJournal) -> None:
+    """A run whose batch (msgbatch_1, holding REQUEST) is sent, then polling fails."""
     crashing = BatchServer("in_progress", fail_polls=1)
     with pytest.raises(LLMCallError, match="HTTP 500"):
         asyncio.run(batch_llm(crashing).complete_batch([REQUEST], journal=journal, poll_s=0))
     assert crashing.created == 1
-    assert list(journal.batches.values()) == ["msgbatch_1"]  # written before the wait
+    assert journal.batches == {DIGEST: "msgbatch_1"}  # written before the wait
 
-    server = BatchServer("ended")
+
+def test_a_batch_cut_short_is_collected_by_the_next_run_not_sent_again() -> None:
+    journal = MemoryBatchJournal()
+    cut_short(journal)
+    server = BatchServer(earlier=(DIGEST,), first=2)
     answers = asyncio.run(batch_llm(server).complete_batch([REQUEST], journal=journal, poll_s=0))
     assert server.created == 0
     assert "GET /v1/messages/batches/msgbatch_1/results" in server.seen
     assert [a.text for a in answers if not isinstance(a, LLMCallError)] == ["done"]
-    assert journal.batches == {}  # collected: forgotten
+    assert journal.batches == {DIGEST: "msgbatch_1"}  # the caller forgets once results are stored
 
 
-def test_other_requests_are_sent_anew() -> None:
+def test_only_the_requests_no_earlier_batch_holds_are_sent() -> None:
     journal = MemoryBatchJournal()
-    crashing = BatchServer("in_progress", fail_polls=1)
-    with pytest.raises(LLMCallError):
-        asyncio.run(batch_llm(crashing).complete_batch([REQUEST], journal=journal, poll_s=0))
-    other = LLMRequest(system="s", messages=(LLMMessage("user", "other text"),))
-    server = BatchServer()
-    asyncio.run(batch_llm(server).complete_batch([other], journal=journal, poll_s=0))
+    cut_short(journal)
+    server = BatchServer(earlier=(DIGEST,), first=2)
+    answers = asyncio.run(
+        batch_llm(server).complete_batch([OTHER, REQUEST], journal=journal, poll_s=0)
+    )
+    assert server.custom_ids == {"msgbatch_2": [request_digest(OTHER, "claude-haiku-4-5")]}
+    assert not any(isinstance(a, LLMCallError) for a in answers)
+    assert set(journal.batches.values()) == {"msgbatch_1", "msgbatch_2"}
+
+
+@pytest.mark.parametrize("where", ["unknown", "results_gone"])
+def test_a_recorded_batch_the_api_can_no_longer_give_is_sent_again(where: str) -> None:
+    journal = MemoryBatchJournal()
+    cut_short(journal)
+    server = BatchServer(first=2, **{where: "msgbatch_1"})  # type: ignore[arg-type]
+    answers = asyncio.run(batch_llm(server).complete_batch([REQUEST], journal=journal, poll_s=0))
     assert server.created == 1
-    assert list(journal.batches.values()) == ["msgbatch_1"]  # the first still pending
-
-
-def test_a_recorded_batch_the_api_no_longer_knows_is_sent_again() -> None:
-    journal = MemoryBatchJournal()
-    crashing = BatchServer("in_progress", fail_polls=1)
-    with pytest.raises(LLMCallError):
-        asyncio.run(batch_llm(crashing).complete_batch([REQUEST], journal=journal, poll_s=0))
-    expired = BatchServer(unknown="msgbatch_1", first=2)
-    answers = asyncio.run(batch_llm(expired).complete_batch([REQUEST], journal=journal, poll_s=0))
-    assert expired.created == 1
     assert not isinstance(answers[0], LLMCallError)
-    assert journal.batches == {}
+    assert journal.batches == {DIGEST: "msgbatch_2"}

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chunking.tiers import ChunkTier
+from extraction.batches import request_digest
 from extraction.cache import MemoryFactCache
 from extraction.errors import LLMCallError
 from extraction.extract import extract_facts, group_items
@@ -261,3 +262,25 @@ def test_batches_are_cut_at_the_request_and_character_limits(
     monkeypatch.setattr(extract, "BATCH_MAX_CHARS", 12)
     parts = extract.batch_parts(requests)
     assert parts == [range(0, 2), range(2, 3), range(3, 5)]  # an oversized one goes alone
+
+
+class HalfUsableBatchLLM(OfflineLLM):
+    """A batch whose second answer does not parse; the re-ask then crashes the process."""
+
+    async def complete_batch(self, requests: Any, *, journal: Any = None) -> Any:
+        journal.record_batch("msgbatch_1", [request_digest(r, self.model) for r in requests])
+        answers = [await OfflineLLM.complete(self, request) for request in requests]
+        answers[1] = LLMResponse("not json", answers[1].usage)
+        return answers
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:  # only the re-ask calls it
+        raise RuntimeError("the process was stopped")
+
+
+def test_batch_answers_are_stored_before_the_batch_is_forgotten() -> None:
+    cache = MemoryFactCache()
+    items = fake_items(3)
+    with pytest.raises(RuntimeError, match="stopped"):
+        run(items, HalfUsableBatchLLM(), cache, ONE_PER_CALL.with_(batch=True))
+    assert [e.status for e in cache.entries.values()] == ["ok", "ok"]  # paid for, kept
+    assert cache.batches == {}  # nothing left to collect: the next run re-sends one request
