@@ -87,6 +87,8 @@ class AnthropicLLM:
             log.info("message batch %s: collecting it (sent by an earlier run)", batch_id)
             collected = await self._collect_earlier(batch_id, journal, poll_s, max_wait_s)
             answers.update((d, a) for d, a in collected.items() if earlier.get(d) == batch_id)
+            if journal is not None:  # its other requests are stored already, or no longer asked
+                journal.forget_requests([d for d in collected if d not in earlier])
         unsent = {d: r for d, r in zip(digests, requests, strict=True) if d not in answers}
         if unsent:
             batch_id = await self._client.submit_batch(list(unsent.items()))

@@ -385,6 +385,16 @@ def test_only_the_requests_no_earlier_batch_holds_are_sent() -> None:
     assert set(journal.batches.values()) == {"msgbatch_1", "msgbatch_2"}
 
 
+def test_requests_of_an_earlier_batch_no_longer_asked_are_forgotten_when_it_is_collected() -> None:
+    journal = MemoryBatchJournal()
+    cut_short(journal)
+    stale = request_digest(OTHER, "claude-haiku-4-5")
+    journal.record_batch("msgbatch_1", [stale])  # also in that batch, but cached since
+    server = BatchServer(earlier=(DIGEST, stale), first=2)
+    asyncio.run(batch_llm(server).complete_batch([REQUEST], journal=journal, poll_s=0))
+    assert journal.batches == {DIGEST: "msgbatch_1"}  # ours: forgotten by the caller once stored
+
+
 @pytest.mark.parametrize("where", ["unknown", "results_gone"])
 def test_a_recorded_batch_the_api_can_no_longer_give_is_sent_again(where: str) -> None:
     journal = MemoryBatchJournal()
