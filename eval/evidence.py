@@ -30,7 +30,6 @@ from eval.units import SpanUnit
 __all__ = [
     "EvidenceScores",
     "EvidenceSpan",
-    "ReturnedSpan",
     "char_precision",
     "evidence_spans",
     "score_evidence",
@@ -41,20 +40,7 @@ __all__ = [
 ]
 
 
-class ReturnedSpan(Protocol):
-    """A span of a conversation's canonical text, as a retriever returns it."""
-
-    @property
-    def conversation_id(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def token_count(self) -> int: ...
-
-
-S = TypeVar("S", bound=ReturnedSpan)
+S = TypeVar("S", bound=SpanUnit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +114,7 @@ def take_within_budget(
     return taken
 
 
-def span_recall(returned: Iterable[ReturnedSpan], evidence: Sequence[EvidenceSpan]) -> float:
+def span_recall(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) -> float:
     """Mean share of each evidence turn's characters that the returned text covers.
 
     ``span_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|``. A turn cut into pieces
@@ -141,7 +127,7 @@ def span_recall(returned: Iterable[ReturnedSpan], evidence: Sequence[EvidenceSpa
     return _mean(_covered(union, e) / (e.end - e.start) for e in _checked(evidence))
 
 
-def strict_recall(returned: Iterable[ReturnedSpan], evidence: Sequence[EvidenceSpan]) -> float:
+def strict_recall(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) -> float:
     """Share of evidence turns returned whole.
 
     ``strict_recall = (1/n) * #{i : E_i ⊆ R}``: a turn counts only if every one
@@ -155,7 +141,7 @@ def strict_recall(returned: Iterable[ReturnedSpan], evidence: Sequence[EvidenceS
     return _mean(float(_covered(union, e) == e.end - e.start) for e in _checked(evidence))
 
 
-def char_precision(returned: Iterable[ReturnedSpan], evidence: Sequence[EvidenceSpan]) -> float:
+def char_precision(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) -> float:
     """Share of the returned characters that belong to evidence turns.
 
     ``char_precision = |R ∩ E| / |R|``, counted in characters (not tokens: spans
@@ -220,7 +206,7 @@ def _returned_text(spans: Sequence[SpanUnit], start: int, end: int) -> str:
 
 
 def score_evidence(
-    ranked: Sequence[ReturnedSpan],
+    ranked: Sequence[SpanUnit],
     evidence: Sequence[EvidenceSpan],
     *,
     budget: int | None = None,
