@@ -272,13 +272,13 @@ async def _run_batch(run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]
         run.ledger.record(answer.usage, batch=True)
         try:
             run.finish(group, bind_facts(parse_output(answer.text), group))
-        except LLMOutputError:
-            unusable.append((group, request, answer))
+        except LLMOutputError as error:
+            unusable.append((group, request, answer, error))
     if journal is not None:  # every answer is stored, or is re-asked below (a normal call)
         journal.forget_requests([request_digest(r, run.llm.model) for r in requests])
-    for group, request, answer in unusable:
+    for group, request, answer, problem in unusable:
         try:
-            bound = await _parse_or_reask(run, request, answer, group)
+            bound = await _reask(run, request, answer, problem, group)
         except (LLMCallError, LLMOutputError) as error:
             run.finish(group, f"{type(error).__name__}: {error}")
         else:
@@ -304,6 +304,17 @@ async def _parse_or_reask(
     try:
         return bind_facts(parse_output(response.text), group)
     except LLMOutputError as error:
-        log.info("unusable answer (%s); asking once more", error)
-        again = await _call(run, reask_request(request, response.text, str(error)))
-        return bind_facts(parse_output(again.text), group)
+        return await _reask(run, request, response, error, group)
+
+
+async def _reask(
+    run: _Run,
+    request: LLMRequest,
+    response: LLMResponse,
+    error: LLMOutputError,
+    group: Sequence[ExtractionItem],
+) -> dict[str, list[Fact]]:
+    """Ask once more, showing the model its unusable answer and why."""
+    log.info("unusable answer (%s); asking once more", error)
+    again = await _call(run, reask_request(request, response.text, str(error)))
+    return bind_facts(parse_output(again.text), group)
