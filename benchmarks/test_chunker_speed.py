@@ -9,6 +9,10 @@ come, token lists dropped as they come.
 Corpus: the turns of ../shared/data/locomo/dev.json replicated to 20 MB when
 present, and a generated chat-like corpus (long structured replies, code) of
 the same size. ``BENCH_CHUNK_MB`` changes the size.
+
+The chunker counts with rs-bpe when it is installed (see chunking.tokens); the
+same chunker counting with tiktoken alone is timed too, on a quarter of the
+corpus, so that both figures come from one run.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import os
 import tracemalloc
 from collections.abc import Callable
+from functools import cache
 
 import pytest
 
@@ -26,7 +31,7 @@ from chunking.atoms import split_into_atoms
 from chunking.config import ChunkingConfig
 from chunking.packing import Packer
 from chunking.render import render
-from chunking.tokens import get_tokenizer
+from chunking.tokens import Tokenizer, get_tokenizer
 
 ROUNDS = 3
 SIZE = int(float(os.environ.get("BENCH_CHUNK_MB", "20")) * 1_000_000)
@@ -59,6 +64,16 @@ def _all_tiers(conversation: Conversation, text: str = "") -> None:
         pass
 
 
+@cache
+def _tiktoken_only() -> Tokenizer:
+    return Tokenizer(get_tokenizer().encoding)
+
+
+def _all_tiers_tiktoken_counts(conversation: Conversation, text: str = "") -> None:
+    for _ in chunk_conversations([conversation], tokenizer=_tiktoken_only()):
+        pass
+
+
 def _peak(work: Callable[[], object]) -> int:
     tracemalloc.start()
     try:
@@ -71,12 +86,14 @@ def _peak(work: Callable[[], object]) -> int:
 @pytest.mark.parametrize("corpus", ["locomo", "generated"])
 def test_three_tiers_against_bare_encode(benchmark, report, corpus):
     conversations = _corpus(corpus)
-    get_tokenizer()  # loading the BPE file is not part of either side
+    get_tokenizer(), _tiktoken_only()  # loading the BPE files is not part of either side
     megabytes = sum(len(conversation_text(c).encode()) for c in conversations) / 1e6
 
     chunker, bare = best_interleaved(conversations, _all_tiers, rounds=ROUNDS)
-    boundaries, bare_again = best_interleaved(
-        conversations[: len(conversations) // 4], _boundaries_only, rounds=ROUNDS
+    quarter = conversations[: len(conversations) // 4]
+    boundaries, bare_again = best_interleaved(quarter, _boundaries_only, rounds=ROUNDS)
+    tiktoken_counts, bare_third = best_interleaved(
+        quarter, _all_tiers_tiktoken_counts, rounds=ROUNDS
     )
     encode = get_tokenizer().encoding.encode_ordinary
     texts = [conversation_text(c) for c in conversations[:20]]
@@ -88,13 +105,15 @@ def test_three_tiers_against_bare_encode(benchmark, report, corpus):
         megabytes=round(megabytes, 1),
         ratio_all_tiers=round(ratio, 3),
         ratio_boundaries_only=round(boundaries / bare_again, 3),
+        ratio_all_tiers_tiktoken_counts=round(tiktoken_counts / bare_third, 3),
         peak_bytes_chunker=peak_chunker,
         peak_bytes_bare_encode=peak_bare,
     )
     report.append(
         f"chunker[{corpus}] {megabytes:.1f} MB: all three tiers {chunker:.2f} s vs bare encode "
         f"{bare:.2f} s = {ratio:.2f}x (bar 1.25x); boundaries and counts only "
-        f"{boundaries / bare_again:.2f}x; peak traced memory {peak_chunker / 1e6:.1f} MB vs "
+        f"{boundaries / bare_again:.2f}x; all three tiers counting with tiktoken alone "
+        f"{tiktoken_counts / bare_third:.2f}x; peak traced memory {peak_chunker / 1e6:.1f} MB vs "
         f"{peak_bare / 1e6:.1f} MB for the bare encode ({peak_chunker / peak_bare:.2f}x, bar 2x)"
     )
     # pytest-benchmark's own record: one full pass of the chunker.

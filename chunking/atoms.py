@@ -57,9 +57,9 @@ def split_into_atoms(
     """
     span_starts, span_kinds = _spans(text, message_starts, max_tokens)
     ends = [*span_starts[1:], len(text)]
-    # The bound method of the encoding itself: this is the one per-line call.
-    encode = tokenizer.encoding.encode_ordinary
-    counts = [len(encode(text[start:end])) for start, end in zip(span_starts, ends, strict=True)]
+    # The one per-line call: a bare count (rendered text has no lone surrogates).
+    count_tokens = tokenizer.count_valid
+    counts = [count_tokens(text[start:end]) for start, end in zip(span_starts, ends, strict=True)]
     if max(counts) <= max_tokens:
         span_starts.append(len(text))
         return Atoms(
@@ -74,7 +74,7 @@ def split_into_atoms(
             kinds.append(kind)
             atom_counts.append(count)
         else:
-            tokens = encode(text[start:end])
+            tokens = tokenizer.encode(text[start:end])
             for sub_start, sub_count, sub_kind in _refine(
                 text, start, end, kind, tokens, tokenizer, max_tokens
             ):
