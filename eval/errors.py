@@ -29,6 +29,7 @@ __all__ = [
     "EmptyEvidenceError",
     "EvalError",
     "MalformedDatasetError",
+    "MissingConversationsError",
     "PeerChunkNotFoundError",
     "RegressionError",
     "UnknownEvidenceError",
@@ -59,6 +60,10 @@ class UnknownNameError(EvalError, KeyError):
 
 class BaselineMismatchError(EvalError, ValueError):
     """Metrics checked against the baseline of another dataset."""
+
+
+class MissingConversationsError(EvalError, ValueError):
+    """A strategy that returns messages, given indexes built without their conversations."""
 
 
 class RegressionError(EvalError, RuntimeError):

@@ -118,7 +118,9 @@ def _retrieval(
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
         dates = message_dates(conversations[user]) if config.index_dates else None
-        indexes = TierIndexes.build(chunks[user], analyzer=config.analyzer, dates=dates)
+        indexes = TierIndexes.build(
+            chunks[user], analyzer=config.analyzer, dates=dates, conversations=conversations[user]
+        )
         retrievers = [STRATEGIES[name](indexes) for name in config.strategies]
         theirs = peers.retrievers(conversations[user], analyzer=config.analyzer, dates=dates)
         for retriever in [*retrievers, *theirs]:

@@ -16,6 +16,7 @@ from eval.retrieval.context import ContextBM25, ContextRanker, ContextWeights
 from eval.retrieval.fusion import TierFusion
 from eval.retrieval.peer import PeerAutoMerge, PeerBM25, PeerIndex, peer_retrievers, peer_rows
 from eval.retrieval.small_to_big import SmallToBig
+from eval.retrieval.turns import TurnRanker, TurnsBM25
 
 __all__ = [
     "STRATEGIES",
@@ -31,6 +32,8 @@ __all__ = [
     "TierBM25",
     "TierFusion",
     "TierIndexes",
+    "TurnRanker",
+    "TurnsBM25",
     "cap",
     "dedup_spans",
     "finish",
@@ -45,6 +48,7 @@ STRATEGIES: dict[str, Factory] = {
     "bm25:medium": lambda indexes: TierBM25(indexes, "medium"),
     "bm25:large": lambda indexes: TierBM25(indexes, "large"),
     "context:small": lambda indexes: ContextBM25(indexes, "small"),
+    "turns:small": lambda indexes: TurnsBM25(indexes, "small"),
     "small-to-big:medium": lambda indexes: SmallToBig(indexes, "medium"),
     "small-to-big:large": lambda indexes: SmallToBig(indexes, "large"),
     "fusion:medium": lambda indexes: TierFusion(indexes, "medium"),

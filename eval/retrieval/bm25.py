@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from chunking import Chunk
+from chunking import Chunk, Conversation
 from eval.retrieval.base import finish
 from eval.retrieval.text import (
     DEFAULT_ANALYZER,
@@ -75,10 +75,16 @@ class BM25Index(Generic[U]):
 
 @dataclass(frozen=True, slots=True)
 class TierIndexes:
-    """One BM25 index per tier over one user's chunks, and chunks by id."""
+    """One BM25 index per tier over one user's chunks, chunks by id, and the conversations.
+
+    ``conversations`` are those the chunks were made of, for strategies that
+    return messages (``turns:small``); empty when the caller has none.
+    """
 
     by_tier: dict[str, BM25Index[Chunk]]
     by_id: dict[str, Chunk]
+    conversations: tuple[Conversation, ...] = ()
+    dates: MessageDates | None = None
 
     @classmethod
     def build(
@@ -87,6 +93,7 @@ class TierIndexes:
         *,
         analyzer: Analyzer = DEFAULT_ANALYZER,
         dates: MessageDates | None = None,
+        conversations: Sequence[Conversation] = (),
     ) -> TierIndexes:
         """Index ``chunks`` by tier; ``dates`` (see ``indexed_text``) adds their messages' days."""
         grouped: dict[str, list[Chunk]] = {}
@@ -98,6 +105,8 @@ class TierIndexes:
                 for tier, group in grouped.items()
             },
             by_id={chunk.id: chunk for chunk in chunks},
+            conversations=tuple(conversations),
+            dates=dates,
         )
 
     def ranking(self, tier: str, query: str) -> list[Chunk]:

@@ -21,6 +21,7 @@ from eval.retrieval.base import Retriever, dedup_spans, finish
 from eval.retrieval.bm25 import BM25Index
 from eval.retrieval.context import DEFAULT_WEIGHTS, ContextRanker, ContextWeights
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates, indexed_text
+from eval.retrieval.turns import Messages, MessageSpan, TurnRanker
 from eval.units import LabelledUnit, label_messages
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "PeerBM25",
     "PeerContext",
     "PeerIndex",
+    "PeerTurns",
     "peer_retrievers",
     "peer_rows",
 ]
@@ -52,6 +54,7 @@ class PeerIndex:
     parents: BM25Index[PeerChunk]
     chunks: tuple[PeerChunk, ...]
     units: dict[str, LabelledUnit]
+    messages: Messages
 
     @classmethod
     def build(
@@ -64,6 +67,7 @@ class PeerIndex:
         dates: MessageDates | None = None,
     ) -> PeerIndex:
         """Index ``chunks`` (made by ``peer`` of ``conversations``, which label them)."""
+        conversations = tuple(conversations)
         rendered = {conversation.id: render(conversation) for conversation in conversations}
         units = {c.id: label_messages(c, rendered[c.conversation_id]) for c in chunks}
         leaves = [chunk for chunk in chunks if chunk.leaf]
@@ -79,6 +83,7 @@ class PeerIndex:
             parents=BM25Index(parents, analyzer=analyzer, text=text),
             chunks=tuple(chunks),
             units=units,
+            messages=Messages.build(conversations, analyzer=analyzer, dates=dates),
         )
 
     def ranking(self, query: str) -> list[PeerChunk]:
@@ -141,6 +146,30 @@ def _parent_id(chunk: PeerChunk) -> str | None:
     return chunk.parent_id
 
 
+class PeerTurns:
+    """The messages of the peer's leaves, ranked as ``turns:small`` ranks ours.
+
+    The leaves are scored by :class:`PeerContext`'s ranker (same formula and
+    weights), and each message by the best leaf that holds it
+    (:mod:`eval.retrieval.turns`), so the row differs from ours only in the chunks.
+    """
+
+    deduplicates = True
+
+    def __init__(self, index: PeerIndex) -> None:
+        self.index = index
+        ranker = PeerContext(index).ranker
+        units = index.units
+        self.turns = TurnRanker(ranker, index.messages, lambda c: units[c.id].message_ids)
+
+    @property
+    def name(self) -> str:
+        return f"peer:{self.index.peer}+turns"
+
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageSpan]:
+        return self.turns.search(query, k=k, token_budget=token_budget)
+
+
 @dataclass(frozen=True, slots=True)
 class PeerAutoMerge:
     """Rank leaves, auto-merge them into their parents, then deduplicate and cap.
@@ -180,14 +209,14 @@ def _tokens(units: Iterable[LabelledUnit]) -> int:
 
 
 def peer_rows(peer: str) -> tuple[str, ...]:
-    """The rows of ``peer``: ``peer:<name>``, ``+context``, and ``+auto-merge`` for a hierarchy."""
-    rows = (f"peer:{peer}", f"peer:{peer}+context")
+    """The rows of ``peer``: plain, ``+context``, ``+turns``, ``+auto-merge`` for a hierarchy."""
+    rows = (f"peer:{peer}", f"peer:{peer}+context", f"peer:{peer}+turns")
     return (*rows, f"peer:{peer}+auto-merge") if peer in AUTO_MERGED else rows
 
 
 def peer_retrievers(index: PeerIndex) -> list[Retriever]:
     """The retrievers of :func:`peer_rows`, in the same order."""
-    retrievers: list[Retriever] = [PeerBM25(index), PeerContext(index)]
+    retrievers: list[Retriever] = [PeerBM25(index), PeerContext(index), PeerTurns(index)]
     if index.peer in AUTO_MERGED:
         retrievers.append(PeerAutoMerge(index))
     return retrievers

@@ -114,6 +114,7 @@ def test_rows_and_retrievers_agree():
     assert [r.name for r in peer_retrievers(tree)] == [
         "peer:llamaindex-hierarchical",
         "peer:llamaindex-hierarchical+context",
+        "peer:llamaindex-hierarchical+turns",
         "peer:llamaindex-hierarchical+auto-merge",
     ]
     assert list(peer_rows("llamaindex-hierarchical")) == [r.name for r in peer_retrievers(tree)]
@@ -129,7 +130,7 @@ def test_llamaindex_rows_search_its_hierarchy():
     index = PeerIndex.build(name, chunks, [conv])
     ids = {c.id for c in chunks}
     leaves = {c.id for c in chunks if c.leaf}
-    flat, context, merged = peer_retrievers(index)
+    flat, context, turns, merged = peer_retrievers(index)
     assert {u.id for u in flat.search("gardening tomatoes", k=20)} <= leaves
     for budget in (256, 1024, 2048):
         found = merged.search("gardening tomatoes", k=1000, token_budget=budget)
@@ -139,3 +140,4 @@ def test_llamaindex_rows_search_its_hierarchy():
         assert dedup_spans(found) == found
     assert "Saffron" in flat.search("What is my cat called?", k=1)[0].content
     assert {u.id for u in context.search("gardening tomatoes", k=20)} <= leaves
+    assert "Saffron" in turns.search("What is my cat called?", k=1)[0].content

@@ -30,8 +30,10 @@ def test_peer_rows_are_measured_through_the_same_path(tiny_locomo_path):
     rows = [
         "peer:window-128",
         "peer:window-128+context",
+        "peer:window-128+turns",
         "peer:turn-window-128",
         "peer:turn-window-128+context",
+        "peer:turn-window-128+turns",
     ]
     assert list(retrieval) == ["bm25:small", *rows]
     assert results["peers"]["rows"] == rows
@@ -61,7 +63,11 @@ def test_a_peer_without_its_extra_is_skipped_and_reported(tiny_locomo_path, monk
     config = EvalConfig(peers=("llamaindex-hierarchical", "window-128"), **FAST)
     results = evaluate(load_dataset(tiny_locomo_path), config=config, notify=messages.append)
     assert results["peers"]["skipped"] == {"llamaindex-hierarchical": MISSING}
-    assert results["peers"]["rows"] == ["peer:window-128", "peer:window-128+context"]
+    assert results["peers"]["rows"] == [
+        "peer:window-128",
+        "peer:window-128+context",
+        "peer:window-128+turns",
+    ]
     assert not any(name.startswith("peer:llamaindex") for name in results["retrieval"])
     assert "peer:window-128" in results["retrieval"]
     assert any("llamaindex-hierarchical skipped" in m for m in messages)
@@ -78,7 +84,11 @@ def test_command_line_chooses_the_peers(tiny_locomo_path, tmp_path):
     args = ["run", "--dataset", str(tiny_locomo_path), "--out", str(tmp_path), "--quiet"]
     assert main([*args, "--peers", "window-128"]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["peers"]["rows"] == ["peer:window-128", "peer:window-128+context"]
+    assert metrics["peers"]["rows"] == [
+        "peer:window-128",
+        "peer:window-128+context",
+        "peer:window-128+turns",
+    ]
     assert metrics["config"]["peers"] == ["window-128"]
     assert main([*args, "--peers", ""]) == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["peers"]["rows"] == []

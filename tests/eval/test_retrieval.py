@@ -50,18 +50,26 @@ def test_cap_takes_a_prefix_within_k_and_budget(items, k, budget):
         assert sum(c.token_count for c in taken) + chunks[len(taken)].token_count > budget
 
 
-def corpus():
+def conversation():
     filler = " ".join(f"Paragraph {i} talks about gardening and tomatoes." for i in range(60))
     messages = []
     for i in range(12):
         messages.append(Message(id=f"u{i}", role="user", content=f"Question {i}. {filler}"))
         messages.append(Message(id=f"a{i}", role="assistant", content=f"Answer {i}. {filler}"))
     messages.append(Message(id="fact", role="user", content="My cat is called Saffron."))
-    return list(chunk_conversations([Conversation(id="c", title="t", messages=tuple(messages))]))
+    return Conversation(id="c", title="t", messages=tuple(messages))
+
+
+def corpus():
+    return list(chunk_conversations([conversation()]))
+
+
+def indexes_of_corpus():
+    return TierIndexes.build(corpus(), conversations=[conversation()])
 
 
 def test_every_strategy_honours_k_budget_and_dedup():
-    indexes = TierIndexes.build(corpus())
+    indexes = indexes_of_corpus()
     for name, factory in STRATEGIES.items():
         retriever = factory(indexes)
         assert retriever.name == name
@@ -76,7 +84,7 @@ def test_every_strategy_honours_k_budget_and_dedup():
 
 
 def test_strategies_find_the_planted_fact():
-    indexes = TierIndexes.build(corpus())
+    indexes = indexes_of_corpus()
     for name, factory in STRATEGIES.items():
         top = factory(indexes).search("What is my cat called?", k=1)
         assert "fact" in top[0].message_ids, name
@@ -85,9 +93,9 @@ def test_strategies_find_the_planted_fact():
 
 
 def test_no_match_returns_nothing():
-    indexes = TierIndexes.build(corpus())
+    indexes = indexes_of_corpus()
     for factory in STRATEGIES.values():
         assert factory(indexes).search("zzzz qqqq", k=5) == []
-    empty = TierIndexes.build([])
+    empty = TierIndexes.build([], conversations=[])
     for factory in STRATEGIES.values():
         assert factory(empty).search("cat", k=5) == []

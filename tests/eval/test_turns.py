@@ -1,0 +1,114 @@
+"""Turns: messages ranked by the chunks that hold them (eval.retrieval.turns)."""
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+from chunking import Conversation, Message, Role, chunk_conversations, conversation_text
+from chunking.tokens import get_tokenizer
+from eval.errors import MissingConversationsError
+from eval.retrieval import STRATEGIES, TierIndexes, TurnsBM25
+from eval.retrieval.turns import OWN_WEIGHT, SPEAKER_WEIGHT, Messages
+
+ENCODING = get_tokenizer().encoding
+
+
+def said(number: int, name: str, text: str) -> Message:
+    role = Role.USER if name == "Caroline" else Role.ASSISTANT
+    return Message(id=f"t{number}", role=role, content=text, name=name)
+
+
+def conversation() -> Conversation:
+    """Two named speakers; a session header; pottery mentioned by both, Caroline first."""
+    lines = [
+        Message(id="session_1", role=Role.SYSTEM, content="8 May 2023 pottery", name="Session 1"),
+        said(1, "Caroline", "I tried pottery last weekend and loved the wheel."),
+        *(said(n, "Caroline" if n % 2 else "Melanie", f"filler line {n} about weather") for n in
+          range(2, 30)),
+        said(30, "Melanie", "I tried pottery last weekend and loved the wheel."),
+    ]  # fmt: skip
+    return Conversation(id="c", title="", messages=tuple(lines))
+
+
+def indexes(conversations=None):
+    conversations = conversations or [conversation()]
+    chunks = list(chunk_conversations(conversations))
+    return TierIndexes.build(chunks, conversations=conversations)
+
+
+def test_messages_partition_the_text_and_count_their_tokens():
+    conv = conversation()
+    spans = Messages.build([conv]).spans
+    assert "".join(s.content for s in spans) == conversation_text(conv)
+    assert [s.start for s in spans[1:]] == [s.end for s in spans[:-1]]
+    assert all(s.token_count == len(ENCODING.encode_ordinary(s.content)) for s in spans)
+    assert spans[0].speaker is None  # the system header
+    assert {s.speaker for s in spans[1:]} == {"Caroline", "Melanie"}
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("What does Melanie like?", "Melanie"),
+        ("what did melanie's class make?", "Melanie"),
+        ("Did Caroline and Melanie meet?", None),
+        ("Who are the Melanies?", None),
+        ("What is pottery?", None),
+    ],
+)
+def test_a_query_names_one_speaker_as_a_whole_word(query, named):
+    assert Messages.build([conversation()]).named("c", query) == named
+
+
+@pytest.mark.parametrize("query", ["weather filler line 7", "Melanie weather", "zzz"])
+def test_a_message_scores_as_the_module_docstring_says(query):
+    """The best chunk holding it, plus its own normalised score, times the speaker factor."""
+    ranker = TurnsBM25(indexes(), "small").turns
+    best: dict[str, float] = {}
+    for chunk, score in zip(ranker.ranker.fine.chunks, ranker.ranker.scores(query), strict=True):
+        for message_id in chunk.message_ids:
+            best[message_id] = max(best.get(message_id, 0.0), float(score))
+    own = ranker.messages.index.scores(query)
+    own = own / own.max() if own.max() > 0 else own
+    named = "Melanie" if "Melanie" in query else None
+    expected = [
+        0.0 if s.speaker is None else
+        (best.get(s.message_ids[0], 0.0) + OWN_WEIGHT * own[i])
+        * (SPEAKER_WEIGHT if named and s.speaker != named else 1.0)
+        for i, s in enumerate(ranker.messages.spans)
+    ]  # fmt: skip
+    assert np.allclose(ranker.scores(query), expected)
+
+
+def test_the_named_speakers_turn_comes_first():
+    retriever = TurnsBM25(indexes(), "small")
+
+    def order(query: str) -> list[str]:
+        ids = [u.message_ids[0] for u in retriever.search(query, k=100)]
+        return [i for i in ids if i in ("t1", "t30")]
+
+    assert order("What pottery was made on the wheel?") == ["t1", "t30"]
+    assert order("What pottery did Melanie make on the wheel?") == ["t30", "t1"]
+    assert order("What pottery did Caroline make on the wheel?") == ["t1", "t30"]
+
+
+def test_system_messages_are_never_returned():
+    retriever = TurnsBM25(indexes(), "small")
+    found = retriever.search("8 May 2023 pottery", k=100)
+    assert found
+    assert "session_1" not in {u.message_ids[0] for u in found}
+
+
+def test_results_fit_the_budget_and_never_overlap():
+    retriever = TurnsBM25(indexes(), "small")
+    found = retriever.search("filler weather line", k=100, token_budget=60)
+    assert 0 < sum(u.token_count for u in found) <= 60
+    spans = sorted((u.start, u.end) for u in found)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
+
+
+def test_the_strategy_needs_the_conversations():
+    chunks = list(chunk_conversations([conversation()]))
+    with pytest.raises(MissingConversationsError, match="conversations"):
+        STRATEGIES["turns:small"](TierIndexes.build(chunks))
