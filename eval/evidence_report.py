@@ -152,8 +152,10 @@ def evidence_section(results: dict[str, Any], out: Path) -> str:
         "peer's leaf chunks through the same BM25 (same analyzer, same message dates) and the "
         "same cap as ours, returned as ranked (a peer's overlapping leaves cost budget twice "
         "rather than being dropped); `+context` ranks them with the same context score as "
-        "`context:small` (parent term only for a hierarchy); `+auto-merge` merges the leaves "
-        "that fit before the cap. A query without gold spans "
+        "`context:small` (parent term only for a hierarchy); `+turns` returns the messages "
+        "of the leaves so ranked, as `turns:small` does with ours (each message scored by the "
+        "best leaf holding it and its own match, a speaker the question names favoured); "
+        "`+auto-merge` merges the leaves that fit before the cap. A query without gold spans "
         f"scores 0 (queries without gold spans: "
         f"{results['dataset'].get('queries_without_gold_spans', 'not counted')}).",
         *_skipped(results.get("peers") or {}),
