@@ -21,7 +21,7 @@ from eval.retrieval.base import Retriever, dedup_spans, finish
 from eval.retrieval.bm25 import BM25Index
 from eval.retrieval.context import DEFAULT_WEIGHTS, ContextRanker, ContextWeights
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates, indexed_text
-from eval.retrieval.turns import Messages, MessageSpan, TurnRanker
+from eval.retrieval.turns import Messages, TurnRanker
 from eval.units import LabelledUnit, label_messages
 
 __all__ = [
@@ -166,7 +166,7 @@ class PeerTurns:
     def name(self) -> str:
         return f"peer:{self.index.peer}+turns"
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageSpan]:
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
         return self.turns.search(query, k=k, token_budget=token_budget)
 
 

@@ -39,9 +39,9 @@ from eval.retrieval.base import finish
 from eval.retrieval.bm25 import BM25Index, TierIndexes
 from eval.retrieval.context import ContextBM25, ContextRanker
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates
-from eval.units import SpanUnit
+from eval.units import LabelledUnit, SpanUnit
 
-__all__ = ["OWN_WEIGHT", "SPEAKER_WEIGHT", "MessageSpan", "Messages", "TurnRanker", "TurnsBM25"]
+__all__ = ["OWN_WEIGHT", "SPEAKER_WEIGHT", "Messages", "TurnRanker", "TurnsBM25"]
 
 U = TypeVar("U", bound=SpanUnit)
 
@@ -57,30 +57,19 @@ Both weights were tried on LoCoMo dev's training conversations (span recall at
 
 
 @dataclass(frozen=True, slots=True)
-class MessageSpan:
-    """One rendered message as a retrieval unit (a :class:`eval.units.MessageUnit`)."""
-
-    conversation_id: str
-    id: str
-    start: int
-    end: int
-    content: str
-    token_count: int
-    message_ids: tuple[str, ...]
-    speaker: str | None
-    """The message's ``name``; ``None`` for system messages, which are never returned."""
-
-
-@dataclass(frozen=True, slots=True)
 class Messages:
     """The rendered messages of one user's conversations, in text order, and their speakers."""
 
-    spans: tuple[MessageSpan, ...]
+    spans: tuple[LabelledUnit, ...]
+    """Each rendered message as a retrieval unit: from its label to the next message's."""
+    speaker: tuple[str | None, ...]
+    """Each message's speaker (its ``name``, else its role); ``None`` for system
+    messages, which are never returned."""
     where: dict[tuple[str, str], int]
     """(conversation id, message id) → index in ``spans``."""
     speakers: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
     """conversation id → its speakers' names, each with the pattern that finds it in a query."""
-    index: BM25Index[MessageSpan]
+    index: BM25Index[LabelledUnit]
     """BM25 over the messages, indexed as chunks are (same analyzer, same dates)."""
 
     @classmethod
@@ -92,7 +81,8 @@ class Messages:
         dates: MessageDates | None = None,
     ) -> Messages:
         count = get_tokenizer().count
-        spans: list[MessageSpan] = []
+        spans: list[LabelledUnit] = []
+        speaker_of: list[str | None] = []
         speakers: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
         for conversation in conversations:
             rendered = render(conversation)
@@ -107,7 +97,7 @@ class Messages:
                     names[speaker] = re.compile(rf"\b{re.escape(speaker)}\b", re.IGNORECASE)
                 content = rendered.text[start:end]
                 spans.append(
-                    MessageSpan(
+                    LabelledUnit(
                         conversation_id=conversation.id,
                         id=f"{conversation.id}/{message.id}",
                         start=start,
@@ -115,13 +105,19 @@ class Messages:
                         content=content,
                         token_count=count(content),
                         message_ids=(message.id,),
-                        speaker=speaker,
                     )
                 )
+                speaker_of.append(speaker)
             speakers[conversation.id] = tuple(names.items())
         where = {(s.conversation_id, s.message_ids[0]): i for i, s in enumerate(spans)}
         index = BM25Index(spans, analyzer=analyzer, dates=dates)
-        return cls(spans=tuple(spans), where=where, speakers=speakers, index=index)
+        return cls(
+            spans=tuple(spans),
+            speaker=tuple(speaker_of),
+            where=where,
+            speakers=speakers,
+            index=index,
+        )
 
     def named(self, conversation_id: str, query: str) -> str | None:
         """The one speaker of the conversation that ``query`` names, or ``None``."""
@@ -169,10 +165,9 @@ class TurnRanker(Generic[U]):
         ]
         self._unit = np.array([u for u, _ in pairs], dtype=np.int64)
         self._message = np.array([m for _, m in pairs], dtype=np.int64)
-        spans = messages.spans
-        self._returnable = np.array([s.speaker is not None for s in spans], dtype=bool)
-        self._speaker = np.array([s.speaker or "" for s in spans], dtype=object)
-        self._conversation = np.array([s.conversation_id for s in spans], dtype=object)
+        self._returnable = np.array([s is not None for s in messages.speaker], dtype=bool)
+        self._speaker = np.array([s or "" for s in messages.speaker], dtype=object)
+        self._conversation = np.array([s.conversation_id for s in messages.spans], dtype=object)
         self.rank = lru_cache(maxsize=4096)(self._rank)
 
     def scores(self, query: str) -> Any:
@@ -196,14 +191,14 @@ class TurnRanker(Generic[U]):
         scores[~self._returnable] = 0.0
         return scores
 
-    def _rank(self, query: str) -> tuple[MessageSpan, ...]:
+    def _rank(self, query: str) -> tuple[LabelledUnit, ...]:
         import numpy as np
 
         scores = self.scores(query)
         order = np.lexsort((np.arange(len(scores)), -scores))
         return tuple(self.messages.spans[int(i)] for i in order if scores[i] > 0.0)
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageSpan]:
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
         """The best messages for ``query``, capped like every strategy."""
         return finish(list(self.rank(query)), k=k, token_budget=token_budget)
 
@@ -239,7 +234,7 @@ class TurnsBM25:
     def name(self) -> str:
         return f"turns:{self.tier}"
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageSpan]:
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
         return self.turns.search(query, k=k, token_budget=token_budget)
 
 

@@ -39,12 +39,13 @@ def indexes(conversations=None):
 
 def test_messages_partition_the_text_and_count_their_tokens():
     conv = conversation()
-    spans = Messages.build([conv]).spans
+    messages = Messages.build([conv])
+    spans = messages.spans
     assert "".join(s.content for s in spans) == conversation_text(conv)
     assert [s.start for s in spans[1:]] == [s.end for s in spans[:-1]]
     assert all(s.token_count == len(ENCODING.encode_ordinary(s.content)) for s in spans)
-    assert spans[0].speaker is None  # the system header
-    assert {s.speaker for s in spans[1:]} == {"Caroline", "Melanie"}
+    assert messages.speaker[0] is None  # the system header
+    assert set(messages.speaker[1:]) == {"Caroline", "Melanie"}
 
 
 @pytest.mark.parametrize(
@@ -73,10 +74,11 @@ def test_a_message_scores_as_the_module_docstring_says(query):
     own = own / own.max() if own.max() > 0 else own
     named = "Melanie" if "Melanie" in query else None
     expected = [
-        0.0 if s.speaker is None else
+        0.0 if speaker is None else
         (best.get(s.message_ids[0], 0.0) + OWN_WEIGHT * own[i])
-        * (SPEAKER_WEIGHT if named and s.speaker != named else 1.0)
-        for i, s in enumerate(ranker.messages.spans)
+        * (SPEAKER_WEIGHT if named and speaker != named else 1.0)
+        for i, (s, speaker) in enumerate(
+            zip(ranker.messages.spans, ranker.messages.speaker, strict=True))
     ]  # fmt: skip
     assert np.allclose(ranker.scores(query), expected)
 
