@@ -74,6 +74,11 @@ def _all_tiers_tiktoken_counts(conversation: Conversation, text: str = "") -> No
         pass
 
 
+def _bare_count(conversation: Conversation, text: str = "") -> None:
+    """The chunker's counter (rs-bpe where installed) over the whole text, in one call."""
+    get_tokenizer().count_valid(text)
+
+
 def _peak(work: Callable[[], object]) -> int:
     tracemalloc.start()
     try:
@@ -95,6 +100,7 @@ def test_three_tiers_against_bare_encode(benchmark, report, corpus):
     tiktoken_counts, bare_third = best_interleaved(
         quarter, _all_tiers_tiktoken_counts, rounds=ROUNDS
     )
+    counter, bare_fourth = best_interleaved(quarter, _bare_count, rounds=ROUNDS)
     encode = get_tokenizer().encoding.encode_ordinary
     texts = [conversation_text(c) for c in conversations[:20]]
     peak_bare = _peak(lambda: [len(encode(text)) for text in texts])
@@ -106,6 +112,7 @@ def test_three_tiers_against_bare_encode(benchmark, report, corpus):
         ratio_all_tiers=round(ratio, 3),
         ratio_boundaries_only=round(boundaries / bare_again, 3),
         ratio_all_tiers_tiktoken_counts=round(tiktoken_counts / bare_third, 3),
+        ratio_bare_count=round(counter / bare_fourth, 3),
         peak_bytes_chunker=peak_chunker,
         peak_bytes_bare_encode=peak_bare,
     )
@@ -113,7 +120,8 @@ def test_three_tiers_against_bare_encode(benchmark, report, corpus):
         f"chunker[{corpus}] {megabytes:.1f} MB: all three tiers {chunker:.2f} s vs bare encode "
         f"{bare:.2f} s = {ratio:.2f}x (bar 1.25x); boundaries and counts only "
         f"{boundaries / bare_again:.2f}x; all three tiers counting with tiktoken alone "
-        f"{tiktoken_counts / bare_third:.2f}x; peak traced memory {peak_chunker / 1e6:.1f} MB vs "
+        f"{tiktoken_counts / bare_third:.2f}x; the chunker's counter alone, one call over the "
+        f"text, {counter / bare_fourth:.2f}x; peak traced memory {peak_chunker / 1e6:.1f} MB vs "
         f"{peak_bare / 1e6:.1f} MB for the bare encode ({peak_chunker / peak_bare:.2f}x, bar 2x)"
     )
     # pytest-benchmark's own record: one full pass of the chunker.

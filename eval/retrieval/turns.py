@@ -11,7 +11,7 @@ it::
 where ``n(m)`` is the message's own BM25 score divided by the best message's
 (so that, of the turns of one chunk, the one that matches comes first), and
 ``speaker(m)`` is 1, except when the question names exactly one of the
-conversation's speakers (a message's ``name``, as a whole word, any case):
+user's speakers (a message's ``name``, as a whole word in its own case):
 then the other speakers' messages get ``speaker_weight``. A question about a
 named person is mostly answered by what that person said (on LoCoMo dev, 96% of
 the evidence turns of questions naming one speaker are that speaker's). In a
@@ -39,7 +39,7 @@ from eval.retrieval.base import finish
 from eval.retrieval.bm25 import BM25Index, TierIndexes
 from eval.retrieval.context import ContextBM25, ContextRanker
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates
-from eval.units import LabelledUnit, SpanUnit
+from eval.units import LabelledUnit, MessageUnit, SpanUnit
 
 __all__ = ["OWN_WEIGHT", "SPEAKER_WEIGHT", "Messages", "TurnRanker", "TurnsBM25"]
 
@@ -67,8 +67,8 @@ class Messages:
     messages, which are never returned."""
     where: dict[tuple[str, str], int]
     """(conversation id, message id) → index in ``spans``."""
-    speakers: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
-    """conversation id → its speakers' names, each with the pattern that finds it in a query."""
+    names: tuple[tuple[str, re.Pattern[str]], ...]
+    """The speakers' names of all the conversations, each with the pattern that finds it."""
     index: BM25Index[LabelledUnit]
     """BM25 over the messages, indexed as chunks are (same analyzer, same dates)."""
 
@@ -83,18 +83,18 @@ class Messages:
         count = get_tokenizer().count
         spans: list[LabelledUnit] = []
         speaker_of: list[str | None] = []
-        speakers: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        names: dict[str, re.Pattern[str]] = {}
         for conversation in conversations:
             rendered = render(conversation)
-            ends = [*rendered.message_starts[1:], len(rendered.text)]
-            names: dict[str, re.Pattern[str]] = {}
+            ends = [*rendered.message_starts[1:], len(rendered.text)][: len(rendered.messages)]
             for message, start, end in zip(
                 rendered.messages, rendered.message_starts, ends, strict=True
             ):
                 system = message.role == Role.SYSTEM
                 speaker = None if system else (message.name or message.role.value)
                 if speaker and message.name and speaker not in names:
-                    names[speaker] = re.compile(rf"\b{re.escape(speaker)}\b", re.IGNORECASE)
+                    # A whole word, in its own case: "May" the name, not "may" the verb.
+                    names[speaker] = re.compile(rf"(?<!\w){re.escape(speaker)}(?!\w)")
                 content = rendered.text[start:end]
                 spans.append(
                     LabelledUnit(
@@ -108,33 +108,33 @@ class Messages:
                     )
                 )
                 speaker_of.append(speaker)
-            speakers[conversation.id] = tuple(names.items())
         where = {(s.conversation_id, s.message_ids[0]): i for i, s in enumerate(spans)}
-        index = BM25Index(spans, analyzer=analyzer, dates=dates)
         return cls(
             spans=tuple(spans),
             speaker=tuple(speaker_of),
             where=where,
-            speakers=speakers,
-            index=index,
+            names=tuple(names.items()),
+            index=BM25Index(spans, analyzer=analyzer, dates=dates),
         )
 
-    def named(self, conversation_id: str, query: str) -> str | None:
-        """The one speaker of the conversation that ``query`` names, or ``None``."""
-        found = [
-            n for n, pattern in self.speakers.get(conversation_id, ()) if pattern.search(query)
-        ]
+    def named(self, query: str) -> str | None:
+        """The one speaker that ``query`` names, or ``None`` (no speaker, or several)."""
+        found = [name for name, pattern in self.names if pattern.search(query)]
         return found[0] if len(found) == 1 else None
 
 
 class TurnRanker(Generic[U]):
     """Ranks ``messages`` by the best context score of the units holding them (module docstring).
 
+    A message longer than every unit (a long reply, split over several chunks)
+    is returned as the units that hold it, best first, at the message's rank:
+    returned whole, it could exceed any budget on its own.
+
     Args:
         ranker: the context ranker of the units (our small chunks or a peer's leaves).
         messages: the messages of the same conversations.
-        messages_of: the ids of the messages a unit holds (overlap rule of
-            :mod:`eval.units`).
+        labelled: a unit as a :class:`eval.units.MessageUnit` (itself for our
+            chunks; a peer's leaf with the messages it overlaps).
         speaker_weight: the weight of the other speakers' turns when a question
             names one speaker.
         own_weight: the weight of a message's own normalised BM25 score.
@@ -144,7 +144,7 @@ class TurnRanker(Generic[U]):
         self,
         ranker: ContextRanker[U],
         messages: Messages,
-        messages_of: Callable[[U], tuple[str, ...]],
+        labelled: Callable[[U], MessageUnit],
         *,
         speaker_weight: float = SPEAKER_WEIGHT,
         own_weight: float = OWN_WEIGHT,
@@ -155,26 +155,33 @@ class TurnRanker(Generic[U]):
             raise ValueError(f"speaker_weight must be in [0, 1], got {speaker_weight!r}")
         if not own_weight >= 0.0:
             raise ValueError(f"own_weight must be >= 0, got {own_weight!r}")
-        self.ranker, self.messages = ranker, messages
+        self.ranker, self.messages, self.labelled = ranker, messages, labelled
         self.speaker_weight, self.own_weight = speaker_weight, own_weight
+        units = ranker.fine.chunks
         pairs = [
             (unit_index, messages.where[(unit.conversation_id, message_id)])
-            for unit_index, unit in enumerate(ranker.fine.chunks)
-            for message_id in messages_of(unit)
+            for unit_index, unit in enumerate(units)
+            for message_id in labelled(unit).message_ids
             if (unit.conversation_id, message_id) in messages.where
         ]
         self._unit = np.array([u for u, _ in pairs], dtype=np.int64)
         self._message = np.array([m for _, m in pairs], dtype=np.int64)
+        longest = max((unit.token_count for unit in units), default=0)
+        self._holders: dict[int, list[int]] = {}
+        for unit_index, message_index in pairs:
+            if messages.spans[message_index].token_count > longest:
+                self._holders.setdefault(message_index, []).append(unit_index)
         self._returnable = np.array([s is not None for s in messages.speaker], dtype=bool)
         self._speaker = np.array([s or "" for s in messages.speaker], dtype=object)
-        self._conversation = np.array([s.conversation_id for s in messages.spans], dtype=object)
         self.rank = lru_cache(maxsize=4096)(self._rank)
 
     def scores(self, query: str) -> Any:
         """Every message's score for ``query``, in the order of ``messages.spans``."""
+        return self._scores(query, self.ranker.scores(query))
+
+    def _scores(self, query: str, unit_scores: Any) -> Any:
         import numpy as np
 
-        unit_scores = self.ranker.scores(query)
         scores = np.zeros(len(self.messages.spans), dtype=np.float64)
         if len(self._unit):
             np.maximum.at(scores, self._message, unit_scores[self._unit])
@@ -183,22 +190,31 @@ class TurnRanker(Generic[U]):
             best = float(own.max()) if len(own) else 0.0
             if best > 0.0:
                 scores += self.own_weight * own / best
-        for conversation_id in self.messages.speakers:
-            named = self.messages.named(conversation_id, query)
-            if named is not None:
-                others = (self._conversation == conversation_id) & (self._speaker != named)
-                scores[others] *= self.speaker_weight
+        named = self.messages.named(query)
+        if named is not None:
+            scores[self._speaker != named] *= self.speaker_weight
         scores[~self._returnable] = 0.0
         return scores
 
-    def _rank(self, query: str) -> tuple[LabelledUnit, ...]:
+    def _rank(self, query: str) -> tuple[MessageUnit, ...]:
         import numpy as np
 
-        scores = self.scores(query)
-        order = np.lexsort((np.arange(len(scores)), -scores))
-        return tuple(self.messages.spans[int(i)] for i in order if scores[i] > 0.0)
+        unit_scores = self.ranker.scores(query)
+        scores = self._scores(query, unit_scores)
+        ranked: list[MessageUnit] = []
+        for i in np.lexsort((np.arange(len(scores)), -scores)):
+            if scores[i] <= 0.0:
+                break
+            holders = self._holders.get(int(i))
+            if holders is None:
+                ranked.append(self.messages.spans[int(i)])
+                continue
+            best_first = sorted(holders, key=lambda u: (-unit_scores[u], u))
+            units = self.ranker.fine.chunks
+            ranked.extend(self.labelled(units[u]) for u in best_first if unit_scores[u] > 0.0)
+        return tuple(ranked)
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageUnit]:
         """The best messages for ``query``, capped like every strategy."""
         return finish(list(self.rank(query)), k=k, token_budget=token_budget)
 
@@ -215,10 +231,13 @@ class TurnsBM25:
     deduplicates = True
 
     def __init__(self, indexes: TierIndexes, tier: str = "small") -> None:
-        if indexes.conversations == () and indexes.by_id:
+        given = {conversation.id for conversation in indexes.conversations}
+        missing = sorted({c.conversation_id for c in indexes.by_id.values()} - given)
+        if missing:
             raise MissingConversationsError(
                 f"turns:{tier} returns messages, so its TierIndexes need the conversations "
-                "their chunks were made of (TierIndexes.build(..., conversations=...))"
+                f"their chunks were made of (TierIndexes.build(..., conversations=...)); "
+                f"{len(missing)} are missing, e.g. {missing[0]!r}"
             )
         self.tier = tier
         ranker = ContextBM25(indexes, tier).ranker
@@ -228,15 +247,15 @@ class TurnsBM25:
             analyzer=fine.analyzer if fine else DEFAULT_ANALYZER,
             dates=indexes.dates,
         )
-        self.turns = TurnRanker(ranker, messages, _message_ids)
+        self.turns = TurnRanker(ranker, messages, _itself)
 
     @property
     def name(self) -> str:
         return f"turns:{self.tier}"
 
-    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[LabelledUnit]:
+    def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageUnit]:
         return self.turns.search(query, k=k, token_budget=token_budget)
 
 
-def _message_ids(chunk: Chunk) -> tuple[str, ...]:
-    return chunk.message_ids
+def _itself(chunk: Chunk) -> MessageUnit:
+    return chunk

@@ -87,3 +87,25 @@ def test_count_equals_tiktoken_on_every_locomo_turn():
     ]
     assert len(turns) > 1000
     assert [SHARED.count(t) for t in turns] == [len(ENCODING.encode_ordinary(t)) for t in turns]
+
+
+@pytest.mark.parametrize("broken", [None, "raise"])
+def test_a_broken_rs_bpe_leaves_tiktoken_counting(monkeypatch, caplog, broken):
+    """An extension that is missing (None in sys.modules) or fails as it loads."""
+    import sys
+
+    from chunking import tokens
+
+    if broken is None:
+        monkeypatch.setitem(sys.modules, "rs_bpe.bpe", None)
+    else:
+        pytest.importorskip("rs_bpe", reason="rs-bpe has no wheel for this Python")
+        from rs_bpe.bpe import openai
+
+        def fail() -> None:
+            raise RuntimeError("vocabulary missing")
+
+        monkeypatch.setattr(openai, "cl100k_base", fail)
+    with caplog.at_level(logging.INFO, logger="chunking.tokens"):
+        assert tokens._fast_counter() is None
+    assert "tiktoken" in caplog.text

@@ -4,12 +4,15 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chunking import Conversation, Message, Role, chunk_conversations, conversation_text
 from chunking.tokens import get_tokenizer
 from eval.errors import MissingConversationsError
 from eval.retrieval import STRATEGIES, TierIndexes, TurnsBM25
 from eval.retrieval.turns import OWN_WEIGHT, SPEAKER_WEIGHT, Messages
+from tests.chunking.strategies import conversations
 
 ENCODING = get_tokenizer().encoding
 
@@ -52,14 +55,35 @@ def test_messages_partition_the_text_and_count_their_tokens():
     ("query", "named"),
     [
         ("What does Melanie like?", "Melanie"),
-        ("what did melanie's class make?", "Melanie"),
+        ("What did Melanie's class make?", "Melanie"),
+        ("what did melanie's class make?", None),  # names are matched in their own case
         ("Did Caroline and Melanie meet?", None),
         ("Who are the Melanies?", None),
         ("What is pottery?", None),
     ],
 )
 def test_a_query_names_one_speaker_as_a_whole_word(query, named):
-    assert Messages.build([conversation()]).named("c", query) == named
+    assert Messages.build([conversation()]).named(query) == named
+
+
+@pytest.mark.parametrize("name", ["@alice", "C++", "J.R.", "May", "\u674e\u96f7"])
+def test_any_name_is_found_as_a_whole_word(name):
+    conv = Conversation(id="c", title="", messages=(said(1, name, "hello"),))
+    messages = Messages.build([conv])
+    assert messages.named(f"What did {name} say?") == name
+    assert messages.named(f"What did x{name}x say?") is None
+    if name == "May":
+        assert messages.named("What may they say?") is None
+
+
+@given(batch=st.lists(conversations(max_messages=4), max_size=3, unique_by=lambda c: c.id))
+@settings(max_examples=60, deadline=None)
+def test_messages_partition_every_conversation(batch):
+    """Conversations with no rendered message (none, or all blank) included."""
+    messages = Messages.build(batch)
+    for conv in batch:
+        spans = [s for s in messages.spans if s.conversation_id == conv.id]
+        assert "".join(s.content for s in spans) == conversation_text(conv)
 
 
 @pytest.mark.parametrize("query", ["weather filler line 7", "Melanie weather", "zzz"])
@@ -72,7 +96,7 @@ def test_a_message_scores_as_the_module_docstring_says(query):
             best[message_id] = max(best.get(message_id, 0.0), float(score))
     own = ranker.messages.index.scores(query)
     own = own / own.max() if own.max() > 0 else own
-    named = "Melanie" if "Melanie" in query else None
+    named = "Melanie" if "Melanie" in query else None  # the only speaker these queries name
     expected = [
         0.0 if speaker is None else
         (best.get(s.message_ids[0], 0.0) + OWN_WEIGHT * own[i])
@@ -110,7 +134,40 @@ def test_results_fit_the_budget_and_never_overlap():
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
 
 
-def test_the_strategy_needs_the_conversations():
+def test_the_strategy_needs_the_conversations_of_its_chunks():
     chunks = list(chunk_conversations([conversation()]))
     with pytest.raises(MissingConversationsError, match="conversations"):
         STRATEGIES["turns:small"](TierIndexes.build(chunks))
+    other = Conversation(id="other", title="", messages=(said(1, "Melanie", "hi"),))
+    with pytest.raises(MissingConversationsError, match="'c'"):
+        STRATEGIES["turns:small"](TierIndexes.build(chunks, conversations=[other]))
+
+
+def test_the_speaker_rule_spans_the_users_conversations():
+    first = conversation()
+    second = Conversation(
+        id="d", title="", messages=(said(1, "Caroline", "I tried pottery on the wheel too."),)
+    )
+    retriever = TurnsBM25(indexes([first, second]), "small")
+    top = retriever.search("What pottery did Melanie make on the wheel?", k=1)
+    assert top[0].message_ids == ("t30",)
+    assert top[0].conversation_id == "c"
+
+
+def test_a_message_longer_than_every_chunk_is_returned_as_its_chunks():
+    filler = " ".join(f"Step {i} of the recipe adds flour." for i in range(300))
+    long_reply = f"{filler} The secret ingredient is cardamom. {filler}"
+    conv = Conversation(
+        id="c",
+        title="",
+        messages=(
+            Message(id="q", role=Role.USER, content="How do you make the cake?"),
+            Message(id="a", role=Role.ASSISTANT, content=long_reply),
+        ),
+    )
+    retriever = TurnsBM25(indexes([conv]), "small")
+    for budget in (128, 512, 1024):
+        found = retriever.search("secret ingredient cardamom", k=100, token_budget=budget)
+        assert found, budget
+        assert "cardamom" in found[0].content
+        assert all(u.token_count <= 128 for u in found)
