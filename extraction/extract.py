@@ -180,8 +180,11 @@ async def extract_facts(
         llm.description,
     )
     if levers.batch and isinstance(llm, BatchLLM) and groups:
-        for part in batch_parts([_request(run, group) for group in groups]):
-            await _run_batch(run, llm, [groups[i] for i in part])
+        requests = [_request(run, group) for group in groups]
+        for part in batch_parts(requests):
+            await _run_batch(
+                run, llm, groups[part.start : part.stop], requests[part.start : part.stop]
+            )
     else:
         await _run_workers(run, groups, concurrency)
     return ExtractionResult(
@@ -254,8 +257,9 @@ async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
             run.finish(group, bound)
 
 
-async def _run_batch(run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]]) -> None:
-    requests = [_request(run, group) for group in groups]
+async def _run_batch(
+    run: _Run, llm: BatchLLM, groups: list[list[ExtractionItem]], requests: list[LLMRequest]
+) -> None:
     journal = run.cache if isinstance(run.cache, BatchJournal) else None
     try:
         answers = await llm.complete_batch(requests, journal=journal)
