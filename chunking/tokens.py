@@ -140,18 +140,13 @@ def _fast_counter() -> Callable[[str], int] | None:
     """rs-bpe's cl100k counter, or None when it is not installed or does not load."""
     try:
         from rs_bpe.bpe import openai  # the extension itself, not the package's proxy
+
+        counter: Callable[[str], int] = openai.cl100k_base().count
     except ModuleNotFoundError:
         logger.info("rs-bpe is not installed; counting cl100k tokens with tiktoken")
         return None
     except Exception:  # a broken install must not stop chunking: tiktoken counts instead
         logger.warning("rs-bpe did not load; counting cl100k tokens with tiktoken", exc_info=True)
-        return None
-    try:
-        counter: Callable[[str], int] = openai.cl100k_base().count
-    except Exception:  # same: any failure of the foreign counter means "do not use it"
-        logger.warning(
-            "rs-bpe's cl100k counter did not load; counting with tiktoken", exc_info=True
-        )
         return None
     return counter
 
