@@ -37,6 +37,7 @@ from eval.retrieval import (
     peer_rows,
 )
 from eval.retrieval.text import Analyzer, MessageDates, message_dates
+from eval.retrieval.turns import Messages
 
 __all__ = ["Notify", "evaluate"]
 
@@ -118,11 +119,15 @@ def _retrieval(
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
         dates = message_dates(conversations[user]) if config.index_dates else None
+        # The messages are indexed once per user, for our rows and the peers' alike.
+        messages = Messages.build(conversations[user], analyzer=config.analyzer, dates=dates)
         indexes = TierIndexes.build(
-            chunks[user], analyzer=config.analyzer, dates=dates, conversations=conversations[user]
+            chunks[user], analyzer=config.analyzer, dates=dates, messages=messages
         )
         retrievers = [STRATEGIES[name](indexes) for name in config.strategies]
-        theirs = peers.retrievers(conversations[user], analyzer=config.analyzer, dates=dates)
+        theirs = peers.retrievers(
+            conversations[user], analyzer=config.analyzer, dates=dates, messages=messages
+        )
         for retriever in [*retrievers, *theirs]:
             about[retriever.name] = {"deduplicates": retriever.deduplicates}
             rows.setdefault(retriever.name, []).extend(
@@ -158,6 +163,7 @@ class _Peers:
         *,
         analyzer: Analyzer,
         dates: MessageDates | None,
+        messages: Messages,
     ) -> list[Retriever]:
         found: list[Retriever] = []
         for name in self.names:
@@ -172,7 +178,9 @@ class _Peers:
                 continue
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
             self.chunks[name] = self.chunks.get(name, 0) + len(made)
-            index = PeerIndex.build(name, made, conversations, analyzer=analyzer, dates=dates)
+            index = PeerIndex.build(
+                name, made, conversations, analyzer=analyzer, dates=dates, messages=messages
+            )
             found.extend(peer_retrievers(index))
         return found
 

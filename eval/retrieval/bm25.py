@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from chunking import Chunk, Conversation
+from chunking import Chunk
 from eval.retrieval.base import finish
 from eval.retrieval.text import (
     DEFAULT_ANALYZER,
@@ -17,6 +17,9 @@ from eval.retrieval.text import (
     indexed_text,
 )
 from eval.units import SpanUnit
+
+if TYPE_CHECKING:  # turns builds on this module; the annotation alone points back
+    from eval.retrieval.turns import Messages
 
 __all__ = ["BM25Index", "TierBM25", "TierIndexes"]
 
@@ -75,16 +78,17 @@ class BM25Index(Generic[U]):
 
 @dataclass(frozen=True, slots=True)
 class TierIndexes:
-    """One BM25 index per tier over one user's chunks, chunks by id, and the conversations.
+    """One BM25 index per tier over one user's chunks, chunks by id, and their messages.
 
-    ``conversations`` are those the chunks were made of, for strategies that
-    return messages (``turns:small``); empty when the caller has none.
+    ``messages`` are the messages of the conversations the chunks were made of
+    (:class:`eval.retrieval.turns.Messages`, built once per user and shared with
+    the peers' rows), for strategies that return messages (``turns:small``);
+    ``None`` when the caller has none.
     """
 
     by_tier: dict[str, BM25Index[Chunk]]
     by_id: dict[str, Chunk]
-    conversations: tuple[Conversation, ...] = ()
-    dates: MessageDates | None = None
+    messages: Messages | None = None
 
     @classmethod
     def build(
@@ -93,7 +97,7 @@ class TierIndexes:
         *,
         analyzer: Analyzer = DEFAULT_ANALYZER,
         dates: MessageDates | None = None,
-        conversations: Sequence[Conversation] = (),
+        messages: Messages | None = None,
     ) -> TierIndexes:
         """Index ``chunks`` by tier; ``dates`` (see ``indexed_text``) adds their messages' days."""
         grouped: dict[str, list[Chunk]] = {}
@@ -105,8 +109,7 @@ class TierIndexes:
                 for tier, group in grouped.items()
             },
             by_id={chunk.id: chunk for chunk in chunks},
-            conversations=tuple(conversations),
-            dates=dates,
+            messages=messages,
         )
 
     def ranking(self, tier: str, query: str) -> list[Chunk]:

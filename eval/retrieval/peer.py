@@ -65,8 +65,13 @@ class PeerIndex:
         *,
         analyzer: Analyzer = DEFAULT_ANALYZER,
         dates: MessageDates | None = None,
+        messages: Messages | None = None,
     ) -> PeerIndex:
-        """Index ``chunks`` (made by ``peer`` of ``conversations``, which label them)."""
+        """Index ``chunks`` (made by ``peer`` of ``conversations``, which label them).
+
+        ``messages`` are those of ``conversations`` when the caller has built
+        them already (:meth:`Messages.build`, same analyzer and dates).
+        """
         conversations = tuple(conversations)
         rendered = {conversation.id: render(conversation) for conversation in conversations}
         units = {c.id: label_messages(c, rendered[c.conversation_id]) for c in chunks}
@@ -83,7 +88,7 @@ class PeerIndex:
             parents=BM25Index(parents, analyzer=analyzer, text=text),
             chunks=tuple(chunks),
             units=units,
-            messages=Messages.build(conversations, analyzer=analyzer, dates=dates),
+            messages=messages or Messages.build(conversations, analyzer=analyzer, dates=dates),
         )
 
     def ranking(self, query: str) -> list[PeerChunk]:

@@ -225,29 +225,25 @@ class TurnsBM25:
     The chunks are scored by ``context:<tier>``'s ranker (same weights).
 
     Raises:
-        MissingConversationsError: ``indexes`` were built without their conversations.
+        MissingConversationsError: ``indexes`` were built without the messages of
+            their chunks' conversations.
     """
 
     deduplicates = True
 
     def __init__(self, indexes: TierIndexes, tier: str = "small") -> None:
-        given = {conversation.id for conversation in indexes.conversations}
-        missing = sorted({c.conversation_id for c in indexes.by_id.values()} - given)
-        if missing:
+        messages = indexes.messages
+        held = {span.conversation_id for span in messages.spans} if messages else set()
+        missing = sorted({c.conversation_id for c in indexes.by_id.values()} - held)
+        if messages is None or missing:
             raise MissingConversationsError(
-                f"turns:{tier} returns messages, so its TierIndexes need the conversations "
-                f"their chunks were made of (TierIndexes.build(..., conversations=...)); "
-                f"{len(missing)} are missing, e.g. {missing[0]!r}"
+                f"turns:{tier} returns messages, so its TierIndexes need the messages of the "
+                "conversations their chunks were made of (TierIndexes.build(..., "
+                "messages=Messages.build(conversations)))"
+                + (f"; {len(missing)} are missing, e.g. {missing[0]!r}" if missing else "")
             )
         self.tier = tier
-        ranker = ContextBM25(indexes, tier).ranker
-        fine = indexes.by_tier.get(tier)
-        messages = Messages.build(
-            indexes.conversations,
-            analyzer=fine.analyzer if fine else DEFAULT_ANALYZER,
-            dates=indexes.dates,
-        )
-        self.turns = TurnRanker(ranker, messages, _itself)
+        self.turns = TurnRanker(ContextBM25(indexes, tier).ranker, messages, _itself)
 
     @property
     def name(self) -> str:

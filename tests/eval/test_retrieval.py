@@ -3,6 +3,7 @@ from hypothesis import strategies as st
 
 from chunking import Conversation, Message, chunk_conversations
 from eval.retrieval import STRATEGIES, TierIndexes, cap, dedup_spans
+from eval.retrieval.turns import Messages
 from tests.eval.helpers import chunk
 
 spans = st.lists(
@@ -65,7 +66,7 @@ def corpus():
 
 
 def indexes_of_corpus():
-    return TierIndexes.build(corpus(), conversations=[conversation()])
+    return TierIndexes.build(corpus(), messages=Messages.build([conversation()]))
 
 
 def test_every_strategy_honours_k_budget_and_dedup():
@@ -96,6 +97,6 @@ def test_no_match_returns_nothing():
     indexes = indexes_of_corpus()
     for factory in STRATEGIES.values():
         assert factory(indexes).search("zzzz qqqq", k=5) == []
-    empty = TierIndexes.build([], conversations=[])
+    empty = TierIndexes.build([], messages=Messages.build([]))
     for factory in STRATEGIES.values():
         assert factory(empty).search("cat", k=5) == []

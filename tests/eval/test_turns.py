@@ -37,7 +37,7 @@ def conversation() -> Conversation:
 def indexes(conversations=None):
     conversations = conversations or [conversation()]
     chunks = list(chunk_conversations(conversations))
-    return TierIndexes.build(chunks, conversations=conversations)
+    return TierIndexes.build(chunks, messages=Messages.build(conversations))
 
 
 def test_messages_partition_the_text_and_count_their_tokens():
@@ -140,7 +140,7 @@ def test_the_strategy_needs_the_conversations_of_its_chunks():
         STRATEGIES["turns:small"](TierIndexes.build(chunks))
     other = Conversation(id="other", title="", messages=(said(1, "Melanie", "hi"),))
     with pytest.raises(MissingConversationsError, match="'c'"):
-        STRATEGIES["turns:small"](TierIndexes.build(chunks, conversations=[other]))
+        STRATEGIES["turns:small"](TierIndexes.build(chunks, messages=Messages.build([other])))
 
 
 def test_the_speaker_rule_spans_the_users_conversations():
