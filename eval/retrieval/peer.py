@@ -155,15 +155,16 @@ class PeerTurns:
     """The messages of the peer's leaves, ranked as ``turns:small`` ranks ours.
 
     The leaves are scored by :class:`PeerContext`'s ranker (same formula and
-    weights), and each message by the best leaf that holds it
-    (:mod:`eval.retrieval.turns`), so the row differs from ours only in the chunks.
+    weights; ``context``'s own when given, rather than a second one), and each
+    message by the best leaf that holds it (:mod:`eval.retrieval.turns`), so the
+    row differs from ours only in the chunks.
     """
 
     deduplicates = True
 
-    def __init__(self, index: PeerIndex) -> None:
+    def __init__(self, index: PeerIndex, context: PeerContext | None = None) -> None:
         self.index = index
-        ranker = PeerContext(index).ranker
+        ranker = (context or PeerContext(index)).ranker
         units = index.units
         self.turns = TurnRanker(ranker, index.messages, lambda c: units[c.id])
 
@@ -221,7 +222,8 @@ def peer_rows(peer: str) -> tuple[str, ...]:
 
 def peer_retrievers(index: PeerIndex) -> list[Retriever]:
     """The retrievers of :func:`peer_rows`, in the same order."""
-    retrievers: list[Retriever] = [PeerBM25(index), PeerContext(index), PeerTurns(index)]
+    context = PeerContext(index)
+    retrievers: list[Retriever] = [PeerBM25(index), context, PeerTurns(index, context)]
     if index.peer in AUTO_MERGED:
         retrievers.append(PeerAutoMerge(index))
     return retrievers
