@@ -46,7 +46,11 @@ class Atoms:
 
 
 def split_into_atoms(
-    text: str, message_starts: frozenset[int], tokenizer: Tokenizer, max_tokens: int
+    text: str,
+    message_starts: frozenset[int],
+    tokenizer: Tokenizer,
+    max_tokens: int,
+    session_starts: frozenset[int] = frozenset(),
 ) -> Atoms:
     """Partition ``text`` into atoms of at most ``max_tokens`` tokens each.
 
@@ -55,7 +59,7 @@ def split_into_atoms(
     the budget is split at its sentences before it is encoded, so that most
     text is encoded exactly once and never mapped token by token.
     """
-    span_starts, span_kinds = _spans(text, message_starts, max_tokens)
+    span_starts, span_kinds = _spans(text, message_starts, session_starts, max_tokens)
     ends = [*span_starts[1:], len(text)]
     # The one per-line call: a bare count (rendered text has no lone surrogates).
     count_tokens = tokenizer.count_valid
@@ -86,13 +90,13 @@ def split_into_atoms(
 
 
 def _spans(
-    text: str, message_starts: frozenset[int], max_tokens: int
+    text: str, message_starts: frozenset[int], session_starts: frozenset[int], max_tokens: int
 ) -> tuple[list[int], list[int]]:
     """Starts and kinds of the pieces to encode: lines, and the sentences of long lines.
 
     Piece ``i`` runs from ``starts[i]`` to the next start (the last to the end).
     """
-    offsets, line_kinds = line_cuts(text, message_starts)
+    offsets, line_kinds = line_cuts(text, message_starts, session_starts)
     starts, kinds = [0, *offsets], [int(Break.MESSAGE), *line_kinds]
     # Characters beyond which a line probably exceeds the budget (cl100k averages
     # about four characters a token in English; the exact count decides anyway).

@@ -14,7 +14,8 @@ surrounds it. Reading the pattern alternative by alternative
 - no piece contains a line feed followed by a non-space character, and a
   piece that contains a line feed ends at the last line feed of its run of
   white space, so the start of a line is safe when what follows is spaces or
-  tabs and then a non-space character (``LINE``, ``PARAGRAPH``, ``MESSAGE``);
+  tabs and then a non-space character (``LINE``, ``PARAGRAPH``, ``MESSAGE``,
+  ``SESSION``);
 - no piece contains a non-space character followed by a space, so a space
   that follows a non-space character is safe (``SENTENCE``, ``WORD``);
 - a letter followed by punctuation and a letter splits between the first
@@ -42,12 +43,14 @@ __all__ = ["Break", "fine_cuts", "line_cuts", "sentence_cuts"]
 class Break(IntEnum):
     """Kinds of safe cut, best first: a chunker cuts at the lowest value it can."""
 
-    MESSAGE = 0
-    PARAGRAPH = 1
-    LINE = 2
-    SENTENCE = 3
-    WORD = 4
-    CLAUSE = 5
+    SESSION = 0
+    """The start of a message that opens a new session (:mod:`chunking.sessions`)."""
+    MESSAGE = 1
+    PARAGRAPH = 2
+    LINE = 3
+    SENTENCE = 4
+    WORD = 5
+    CLAUSE = 6
 
 
 _LINE_START = re.compile(r"\n(?=[ \t]*\S)")
@@ -72,17 +75,23 @@ _PREPEND = frozenset(
 )  # fmt: skip
 
 
-def line_cuts(text: str, message_starts: frozenset[int]) -> tuple[list[int], list[int]]:
+def line_cuts(
+    text: str, message_starts: frozenset[int], session_starts: frozenset[int] = frozenset()
+) -> tuple[list[int], list[int]]:
     """Every safe line cut in ``text``: ``(offsets, kinds)``, offsets increasing.
 
-    A line start that is in ``message_starts`` is a ``MESSAGE`` cut; one after a
-    blank line (empty, or only spaces, tabs and carriage returns: ``"\r\n\r\n"``
-    ends a paragraph too) a ``PARAGRAPH`` cut; any other a ``LINE`` cut.
+    A line start that is in ``session_starts`` is a ``SESSION`` cut; one in
+    ``message_starts`` a ``MESSAGE`` cut; one after a blank line (empty, or only
+    spaces, tabs and carriage returns: ``"\r\n\r\n"`` ends a paragraph too) a
+    ``PARAGRAPH`` cut; any other a ``LINE`` cut.
     """
     offsets = [match.end() for match in _LINE_START.finditer(text)]
-    message, paragraph, line = int(Break.MESSAGE), int(Break.PARAGRAPH), int(Break.LINE)
+    session, message = int(Break.SESSION), int(Break.MESSAGE)
+    paragraph, line = int(Break.PARAGRAPH), int(Break.LINE)
     kinds = [
-        message
+        session
+        if offset in session_starts
+        else message
         if offset in message_starts
         else paragraph
         if _after_blank_line(text, offset)

@@ -13,6 +13,7 @@ from chunking.config import CHUNKING_VERSION, ChunkingConfig
 from chunking.model import Chunk, Conversation, _unchecked_chunk
 from chunking.packing import Packer
 from chunking.render import RenderedConversation, render
+from chunking.sessions import session_starts
 from chunking.tiers import ChunkTier
 from chunking.tokens import Tokenizer, get_tokenizer
 
@@ -54,7 +55,7 @@ def chunk_conversations(
 
     Args:
         conversations: any iterable; consumed lazily.
-        config: tier budgets.
+        config: tier budgets and the session gap.
         tokenizer: cl100k tokenizer (defaults to the shared offline one).
 
     Example:
@@ -78,8 +79,13 @@ def _chunk_one(
     config: ChunkingConfig,
     tokenizer: Tokenizer,
 ) -> Iterator[Chunk]:
+    sessions = (
+        session_starts(rendered.messages, rendered.message_starts, config.session_gap)
+        if config.session_gap is not None
+        else frozenset()
+    )
     atoms = split_into_atoms(
-        rendered.text, frozenset(rendered.message_starts), tokenizer, config.small
+        rendered.text, frozenset(rendered.message_starts), tokenizer, config.small, sessions
     )
     packer = Packer(atoms)
     large = packer.pack(0, len(atoms), config.large)

@@ -16,12 +16,18 @@ def pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
     Returns the index of the first atom of each run, in order (the first is
     ``lo``); run ``j`` ends where run ``j + 1`` starts, the last at ``hi``.
 
-    The range is cut at its best kind of break first (messages, then
-    paragraphs, lines, sentences, words); the pieces are merged greedily while
-    they fit, and a piece that does not fit is packed recursively at the next
-    kind of break. ``FORCED`` cuts are always cuts. Every run fits the budget as
-    long as every atom does. To pack many ranges of the same atoms, use one
-    :class:`Packer`.
+    The range is cut at its best kind of break first (sessions, then messages,
+    paragraphs, lines, sentences, words); a piece that does not fit is packed
+    recursively at the next kind of break, and each stretch of consecutive
+    pieces that fit is shared out in runs of about equal size: a run starting
+    with ``R`` tokens left in its stretch aims at ``R / ceil(R / budget)``
+    tokens and ends at the cut nearest that aim (the later on a tie) among the
+    cuts it can reach within the budget. So 300 tokens of short lines at a
+    budget of 128 make three runs of about 100 rather than 128, 128 and 44: a
+    runt chunk has too few words to match a question, and the nearly full one
+    before it ends mid-topic. ``FORCED`` cuts are always cuts. Every run fits
+    the budget as long as every atom does. To pack many ranges of the same
+    atoms, use one :class:`Packer`.
     """
     return Packer(atoms).pack(lo, hi, budget)
 
@@ -60,17 +66,23 @@ class Packer:
         offsets = list(map(prefix.__getitem__, bounds))
         last = len(bounds) - 1
         i = 0
+        stretch_end = 0  # the end of the stretch of fitting pieces that piece i is in
         while i < last:
             if offsets[i + 1] - offsets[i] > budget:
                 self._pack(bounds[i], bounds[i + 1], budget, runs)
                 i += 1
                 continue
             runs.append(bounds[i])
-            # A run takes the following pieces while their total fits the budget...
-            end = bisect_right(offsets, offsets[i] + budget, i + 2, last + 1) - 1
-            if level == FORCED:  # ...and never crosses a FORCED cut.
-                end = i + 1
-            i = end
+            if level == FORCED:  # A run never crosses a FORCED cut.
+                i += 1
+                continue
+            if stretch_end <= i:
+                stretch_end = i + 1
+                while (
+                    stretch_end < last and offsets[stretch_end + 1] - offsets[stretch_end] <= budget
+                ):
+                    stretch_end += 1
+            i = _equal_share_end(offsets, i, stretch_end, budget)
 
     def _best_cuts(self, lo: int, hi: int) -> tuple[int, list[int]]:
         """The best kind of cut inside atoms ``lo..hi-1`` and where those cuts are."""
@@ -79,3 +91,24 @@ class Packer:
             if first < len(positions) and positions[first] < hi:
                 return kind, positions[first : bisect_left(positions, hi, first)]
         return FORCED, []
+
+
+def _equal_share_end(offsets: list[int], i: int, stretch_end: int, budget: int) -> int:
+    """Where the run starting at bound ``i`` ends, its stretch ending at bound ``stretch_end``.
+
+    The run aims at an equal share of what is left of the stretch,
+    ``left / ceil(left / budget)`` tokens, and ends at the reachable bound
+    nearest that aim: integer arithmetic, ``|offset * n - (start * n + left)|``.
+    """
+    start, left = offsets[i], offsets[stretch_end] - offsets[i]
+    runs = -(-left // budget)
+    aim = start * runs + left
+    reach = bisect_right(offsets, start + budget, i + 2, stretch_end + 1) - 1
+    best, best_miss = reach, abs(offsets[reach] * runs - aim)
+    for end in range(reach - 1, i, -1):
+        miss = abs(offsets[end] * runs - aim)
+        if miss < best_miss:
+            best, best_miss = end, miss
+        elif offsets[end] * runs < aim:
+            break  # below the aim, each earlier bound misses by more
+    return best

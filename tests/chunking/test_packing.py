@@ -1,7 +1,8 @@
-"""Packing against a slow, obviously greedy reference on arbitrary atoms."""
+"""Packing against a slow, obviously written reference on arbitrary atoms."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import accumulate, pairwise
 
 from hypothesis import given, settings
@@ -15,7 +16,7 @@ KINDS = [FORCED, *(int(kind) for kind in Break)]
 
 
 def reference_pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
-    """Cut at the best kind of break, merge pieces one by one while they fit, recurse."""
+    """Cut at the best kind of break, share out each stretch of fitting pieces, recurse."""
     kinds, prefix = atoms.kinds, atoms.prefix
     if hi - lo == 1:
         return [lo]
@@ -23,25 +24,60 @@ def reference_pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
     if level != FORCED and prefix[hi] - prefix[lo] <= budget:
         return [lo]
     bounds = [lo, *(i for i in range(lo + 1, hi) if kinds[i] <= level), hi]
+    if level == FORCED:  # every piece is a run, or packed on its own
+        return [run for a, b in pairwise(bounds) for run in reference_pack(atoms, a, b, budget)]
     runs: list[int] = []
-    run_start = None
+    stretch: list[int] = []  # bounds of the current stretch of fitting pieces
     for a, b in pairwise(bounds):
-        if prefix[b] - prefix[a] > budget:
-            if run_start is not None:
-                runs.append(run_start)
-                run_start = None
-            runs.extend(reference_pack(atoms, a, b, budget))
-        elif (
-            run_start is not None and kinds[a] != FORCED and prefix[b] - prefix[run_start] <= budget
-        ):
+        if prefix[b] - prefix[a] <= budget:
+            stretch = stretch or [a]
+            stretch.append(b)
             continue
-        else:
-            if run_start is not None:
-                runs.append(run_start)
-            run_start = a
-    if run_start is not None:
-        runs.append(run_start)
+        runs += reference_share(prefix, stretch, budget)
+        stretch = []
+        runs += reference_pack(atoms, a, b, budget)
+    return runs + reference_share(prefix, stretch, budget)
+
+
+def reference_share(prefix: list[int], stretch: list[int], budget: int) -> list[int]:
+    """Run starts of a stretch: each run ends at the reachable bound nearest an equal share."""
+    runs: list[int] = []
+    position = 0
+    while position < len(stretch) - 1:
+        start = prefix[stretch[position]]
+        runs.append(stretch[position])
+        left = prefix[stretch[-1]] - start
+        aim = start + Fraction(left, -(-left // budget))
+        reachable = [
+            p for p in range(position + 1, len(stretch)) if prefix[stretch[p]] - start <= budget
+        ]
+        position = min(reachable, key=lambda p: (abs(prefix[stretch[p]] - aim), -p))
     return runs
+
+
+def test_a_stretch_is_shared_out_in_runs_of_about_equal_size():
+    """30 lines of 10 tokens at a budget of 128: three runs of 100, not 120, 120 and 60."""
+    assert pack(_tens([int(Break.LINE)] * 30), 0, 30, 128) == [0, 10, 20]
+
+
+def test_sessions_are_cut_before_messages():
+    """Sessions of 40 and 80 tokens (messages of 10) at a budget of 100: cut between them.
+
+    Messages alone would be shared out at 60 tokens each.
+    """
+    kinds = [int(Break.MESSAGE)] * 12
+    assert pack(_tens(kinds), 0, 12, 100) == [0, 6]
+    kinds[4] = int(Break.SESSION)
+    assert pack(_tens(kinds), 0, 12, 100) == [0, 4]
+
+
+def _tens(kinds: list[int]) -> Atoms:
+    """Atoms of 10 tokens each, with these kinds."""
+    return Atoms(
+        starts=list(range(len(kinds) + 1)),
+        prefix=list(accumulate([10] * len(kinds), initial=0)),
+        kinds=kinds,
+    )
 
 
 @st.composite
@@ -58,7 +94,7 @@ def atom_ranges(draw: st.DrawFn) -> tuple[Atoms, int, int]:
 
 @settings(max_examples=300, deadline=None)
 @given(atom_range=atom_ranges(), budget=st.integers(1, 80))
-def test_pack_equals_the_greedy_reference(atom_range, budget):
+def test_pack_equals_the_reference(atom_range, budget):
     atoms, lo, hi = atom_range
     assert pack(atoms, lo, hi, budget) == reference_pack(atoms, lo, hi, budget)
 
