@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from chunking.chunker import chunk_conversations
@@ -61,13 +62,27 @@ def _parser() -> argparse.ArgumentParser:
             metavar="TOKENS",
             help=f"{tier.value} tier budget in tokens (default {defaults.budget(tier)})",
         )
+    gap_minutes = defaults.session_gap.total_seconds() / 60 if defaults.session_gap else 0
+    chunk.add_argument(
+        "--session-gap",
+        type=float,
+        default=gap_minutes,
+        metavar="MINUTES",
+        help="a message written this long after the one before opens a new session, where "
+        f"chunks are cut first (default {gap_minutes:g}; 0: never)",
+    )
     chunk.set_defaults(run=_chunk)
     register_store_commands(commands)
     return parser
 
 
 def _chunk(args: argparse.Namespace) -> int:
-    config = ChunkingConfig(small=args.small, medium=args.medium, large=args.large)
+    config = ChunkingConfig(
+        small=args.small,
+        medium=args.medium,
+        large=args.large,
+        session_gap=timedelta(minutes=args.session_gap) if args.session_gap else None,
+    )
     started = time.perf_counter()
     report = ExportReport()
     per_tier: Counter[ChunkTier] = Counter()

@@ -47,6 +47,34 @@ def test_bad_budget_is_a_clear_error(tmp_path, capsys):
     assert "small budget must be a positive" in capsys.readouterr().err
 
 
+def test_session_gap_from_the_command_line(tmp_path, capsys):
+    """Two sittings a day apart: cut between them by default, not with ``--session-gap 0``."""
+    messages = [
+        {"role": ("user", "assistant")[i % 2], "content": f"Line {i} of the chat.",
+         "create_time": 1714000000 + 60 * i + (86400 if i >= 4 else 0)}
+        for i in range(16)
+    ]  # fmt: skip
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": "c1", "title": "", "messages": messages}]))
+    out = tmp_path / "chunks.jsonl"
+    sizes = ["--small", "24", "--medium", "60", "--large", "120"]
+    first_messages = {}
+    for minutes in ("30", "0"):
+        assert (
+            main(["chunk", str(export), "--out", str(out), *sizes, "--session-gap", minutes]) == 0
+        )
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        first_messages[minutes] = [
+            row["message_ids"][0] for row in rows if row["chunk_tier"] == "large"
+        ]
+    assert first_messages["30"] == ["c1:0", "c1:4"]  # the second sitting opens a chunk
+    assert len(first_messages["0"]) == 2
+    assert "c1:4" not in first_messages["0"]
+    argv = ["chunk", str(export), "--out", str(out), "--session-gap", "-5"]
+    assert main(argv) == 2
+    assert "session_gap must be a positive timedelta" in capsys.readouterr().err
+
+
 def test_an_output_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
