@@ -31,9 +31,10 @@ SESSION_GAP = timedelta(minutes=30)
 class ChunkingConfig:
     """Token budgets (cl100k tokens) of the three tiers, and the pause that starts a session.
 
-    Defaults follow the common 128/512/2048 hierarchy (the same as LlamaIndex's
-    ``HierarchicalNodeParser``), to be revised by the evaluation harness's
-    budget sweep. A chunk never has more tokens than its tier's budget.
+    The default budgets, 96/512/2048, are those the evaluation harness's
+    tier-budget sweep chooses on its training split (``make eval SWEEP=1``;
+    README, "Tier budgets and weights"). A chunk never has more tokens than its
+    tier's budget.
 
     ``session_gap`` is the pause between two messages after which the chunker
     cuts before it cuts anywhere else (``None``: never).
@@ -44,7 +45,7 @@ class ChunkingConfig:
             positive ``timedelta``.
     """
 
-    small: int = 128
+    small: int = 96
     medium: int = 512
     large: int = 2048
     session_gap: timedelta | None = SESSION_GAP

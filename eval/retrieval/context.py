@@ -1,6 +1,6 @@
 """Context scoring: rank fine chunks by their own match, their parent's and their neighbours'.
 
-What is indexed need not be what is returned. A 128-token chunk is the right
+What is indexed need not be what is returned. A small chunk (96 tokens) is the right
 size to return (many fit in a context budget), but often too short to match a
 question by itself: the question's words are spread over the turns around the
 answer. So each chunk of the fine tier is scored with its surroundings::

@@ -112,7 +112,7 @@ def test_a_huge_single_message_is_split_inside_itself():
     check_chunks(conversation, chunks, ChunkingConfig())
     small = [chunk for chunk in chunks if chunk.chunk_tier is ChunkTier.SMALL]
     assert len(small) > 100
-    assert max(chunk.token_count for chunk in small) <= 128
+    assert max(chunk.token_count for chunk in small) <= ChunkingConfig().small
 
 
 def test_thousands_of_tiny_messages():

@@ -17,7 +17,7 @@ from chunking.errors import ConfigError, InvalidMessageError, InvalidTierError
 def test_default_budgets_nest():
     config = ChunkingConfig()
     assert config.small < config.medium < config.large
-    assert [config.budget(tier) for tier in ChunkTier] == [128, 512, 2048]
+    assert [config.budget(tier) for tier in ChunkTier] == [96, 512, 2048]
 
 
 @pytest.mark.parametrize(
