@@ -62,10 +62,16 @@ def item_from_chunk(chunk: Chunk, rendered: RenderedConversation | None = None) 
 def _exact_turns(chunk: Chunk, rendered: RenderedConversation) -> tuple[Turn, ...]:
     turns: list[Turn] = []
     text = rendered.text
+    # A chunk may end at a blank line inside a message (a paragraph cut); that
+    # blank line is dropped as the separator after a message is, so that the
+    # parsed turns of stored text are these.
+    chunk_end = chunk.end
+    if chunk.content.endswith(MESSAGE_SEPARATOR):
+        chunk_end -= len(MESSAGE_SEPARATOR)
     for message, start, end in zip(
         rendered.messages, rendered.message_starts, rendered.message_ends, strict=True
     ):
-        lo, hi = max(start, chunk.start), min(end, chunk.end)
+        lo, hi = max(start, chunk.start), min(end, chunk_end)
         if lo >= hi:
             continue
         label = f"{message.label}: "
