@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chunking import Conversation, Message, Role, chunk_conversations, conversation_text
+from chunking import (
+    ChunkingConfig,
+    Conversation,
+    Message,
+    Role,
+    chunk_conversations,
+    conversation_text,
+)
 from chunking.tokens import get_tokenizer
 from eval.errors import MissingConversationsError
 from eval.retrieval import STRATEGIES, TierIndexes, TurnsBM25
@@ -149,9 +156,10 @@ def test_the_speaker_rule_spans_the_users_conversations():
         id="d", title="", messages=(said(1, "Caroline", "I tried pottery on the wheel too."),)
     )
     retriever = TurnsBM25(indexes([first, second]), "small")
-    top = retriever.search("What pottery did Melanie make on the wheel?", k=1)
-    assert top[0].message_ids == ("t30",)
-    assert top[0].conversation_id == "c"
+    found = retriever.search("What pottery did Melanie make on the wheel?", k=100)
+    pottery_turns = {("c", "t1"), ("c", "t30"), ("d", "t1")}  # Caroline, Melanie, Caroline
+    ranked = [(u.conversation_id, u.message_ids[0]) for u in found]
+    assert next(turn for turn in ranked if turn in pottery_turns) == ("c", "t30")
 
 
 def test_a_message_longer_than_every_chunk_is_returned_as_its_chunks():
@@ -170,4 +178,4 @@ def test_a_message_longer_than_every_chunk_is_returned_as_its_chunks():
         found = retriever.search("secret ingredient cardamom", k=100, token_budget=budget)
         assert found, budget
         assert "cardamom" in found[0].content
-        assert all(u.token_count <= 128 for u in found)
+        assert all(u.token_count <= ChunkingConfig().small for u in found)
