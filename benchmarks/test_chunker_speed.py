@@ -48,7 +48,9 @@ def _boundaries_only(conversation: Conversation, text: str = "") -> None:
     """Atoms and the three tiers' runs, without building Chunk objects."""
     config, tokenizer = ChunkingConfig(), get_tokenizer()
     rendered = render(conversation)
-    atoms = split_into_atoms(rendered.text, frozenset(rendered.message_starts), tokenizer, 128)
+    atoms = split_into_atoms(
+        rendered.text, frozenset(rendered.message_starts), tokenizer, config.small
+    )
     packer = Packer(atoms)
     for lo, hi in _runs(atoms, packer.pack(0, len(atoms), config.large), len(atoms)):
         for mlo, mhi in _runs(atoms, packer.pack(lo, hi, config.medium), hi):
