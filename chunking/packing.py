@@ -19,13 +19,15 @@ def pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
     The range is cut at its best kind of break first (sessions, then messages,
     paragraphs, lines, sentences, words); a piece that does not fit is packed
     recursively at the next kind of break, and each stretch of consecutive
-    pieces that fit is shared out in runs of about equal size: a run starting
-    with ``R`` tokens left in its stretch aims at ``R / ceil(R / budget)``
-    tokens and ends at the cut nearest that aim (the later on a tie) among the
-    cuts it can reach within the budget. So 300 tokens of short lines at a
-    budget of 128 make three runs of about 100 rather than 128, 128 and 44: a
-    runt chunk has too few words to match a question, and the nearly full one
-    before it ends mid-topic. ``FORCED`` cuts are always cuts. Every run fits
+    pieces that fit is shared out in runs of about equal size. The stretch
+    keeps the fewest runs that hold it (as many as filling each run greedily
+    makes); a run starting with ``R`` tokens left, which ``n`` runs at fewest
+    can hold, aims at ``R / n`` tokens and ends at the cut nearest that aim (the
+    later on a tie) among the cuts it can reach within the budget that still
+    leave ``n - 1`` runs enough. So 300 tokens of short lines at a budget of
+    128 make three runs of about 100 rather than 128, 128 and 44: a runt chunk
+    has too few words to match a question, and the nearly full one before it
+    ends mid-topic. ``FORCED`` cuts are always cuts. Every run fits
     the budget as long as every atom does. To pack many ranges of the same
     atoms, use one :class:`Packer`.
     """
@@ -67,6 +69,7 @@ class Packer:
         last = len(bounds) - 1
         i = 0
         stretch_end = 0  # the end of the stretch of fitting pieces that piece i is in
+        first, fewest = 0, None  # the stretch's first bound and _fewest_runs, once needed
         while i < last:
             if offsets[i + 1] - offsets[i] > budget:
                 self._pack(bounds[i], bounds[i + 1], budget, runs)
@@ -82,7 +85,13 @@ class Packer:
                     stretch_end < last and offsets[stretch_end + 1] - offsets[stretch_end] <= budget
                 ):
                     stretch_end += 1
-            i = _equal_share_end(offsets, i, stretch_end, budget)
+                fewest = None
+            if offsets[stretch_end] - offsets[i] <= budget:  # the rest is one run
+                i = stretch_end
+                continue
+            if fewest is None:
+                first, fewest = i, _fewest_runs(offsets, i, stretch_end, budget)
+            i = _equal_share_end(offsets, i, stretch_end, budget, fewest, first)
 
     def _best_cuts(self, lo: int, hi: int) -> tuple[int, list[int]]:
         """The best kind of cut inside atoms ``lo..hi-1`` and where those cuts are."""
@@ -93,19 +102,43 @@ class Packer:
         return FORCED, []
 
 
-def _equal_share_end(offsets: list[int], i: int, stretch_end: int, budget: int) -> int:
-    """Where the run starting at bound ``i`` ends, its stretch ending at bound ``stretch_end``.
+def _fewest_runs(offsets: list[int], first: int, end: int, budget: int) -> list[int]:
+    """``fewest[p - first]``: the fewest runs that pack bounds ``p..end`` (``first <= p <= end``).
 
-    The run aims at an equal share of what is left of the stretch,
-    ``left / ceil(left / budget)`` tokens, and ends at the reachable bound
-    nearest that aim: integer arithmetic, ``|offset * n - (start * n + left)|``.
+    Filling each run as far as it reaches is optimal for the count, so the
+    fewest from ``p`` is one more than the fewest from where that run would
+    end. That end only moves back as ``p`` does: one pass, no search.
+    """
+    fewest = [0] * (end - first + 1)
+    reach = end
+    for p in range(end - 1, first - 1, -1):
+        limit = offsets[p] + budget
+        while offsets[reach] > limit:
+            reach -= 1
+        fewest[p - first] = 1 + fewest[reach - first]
+    return fewest
+
+
+def _equal_share_end(
+    offsets: list[int], i: int, stretch_end: int, budget: int, fewest: list[int], first: int
+) -> int:
+    """Where the run starting at bound ``i`` ends, in a stretch that ends at ``stretch_end``.
+
+    ``fewest`` is :func:`_fewest_runs` of the stretch, which starts at bound
+    ``first``. The stretch keeps its fewest runs, ``n = fewest[i - first]``: the
+    run may end only at a reachable bound
+    from which ``n - 1`` runs still pack the rest. Among those it ends at the
+    one nearest an equal share, ``left / n`` tokens (integer arithmetic:
+    ``|offset * n - (start * n + left)|``), the later on a tie.
     """
     start, left = offsets[i], offsets[stretch_end] - offsets[i]
-    runs = -(-left // budget)
+    runs = fewest[i - first]
     aim = start * runs + left
     reach = bisect_right(offsets, start + budget, i + 2, stretch_end + 1) - 1
     best, best_miss = reach, abs(offsets[reach] * runs - aim)
     for end in range(reach - 1, i, -1):
+        if fewest[end - first] != runs - 1:
+            break  # fewest only grows towards the start: no earlier bound keeps the count
         miss = abs(offsets[end] * runs - aim)
         if miss < best_miss:
             best, best_miss = end, miss
