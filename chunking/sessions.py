@@ -7,18 +7,18 @@ it cuts between messages (:class:`chunking.boundaries.Break` ``SESSION``):
 a chunk that must end somewhere ends where the conversation paused rather
 than in the middle of the next sitting.
 
-A message opens a session when it was written at least ``gap`` after the
-message before it. The default gap, 30 minutes, is the usual inactivity
+A message opens a session when it was written at least ``gap`` after the last
+dated message before it. The default gap, 30 minutes, is the usual inactivity
 timeout of web analytics sessions (Google Analytics, "How a web session is
-defined in Universal Analytics"). Messages without a date, or whose dates
-cannot be compared (one naive, one timezone-aware), never open a session.
+defined in Universal Analytics"). A message without a date never opens a
+session, nor one whose date cannot be compared with the one before it (one
+naive, one timezone-aware); a pause is measured across undated messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from itertools import pairwise
 
 from chunking.model import Message
 
@@ -28,23 +28,44 @@ __all__ = ["session_starts"]
 def session_starts(
     messages: Sequence[Message], starts: Sequence[int], gap: timedelta
 ) -> frozenset[int]:
-    """The offsets (of ``starts``) of the messages written ``gap`` or more after the one before.
+    """The offsets of the messages that open a session (module docstring).
 
     Args:
         messages: the rendered messages, in order.
         starts: each message's offset in the rendered text.
-        gap: the pause that starts a session; must be positive.
+        gap: the pause that opens a session.
+
+    Returns:
+        The ``starts`` of the messages written ``gap`` or more after the last
+        dated message before them.
+
+    Raises:
+        ValueError: ``gap`` is not positive.
+
+    Example:
+        >>> from datetime import datetime
+        >>> day = datetime(2024, 5, 1, 9)
+        >>> dates = [day, None, day + timedelta(minutes=5), day + timedelta(days=1)]
+        >>> messages = [Message(id=str(i), role="user", content="hi", created_at=d)
+        ...             for i, d in enumerate(dates)]
+        >>> sorted(session_starts(messages, [0, 10, 20, 30], timedelta(minutes=30)))
+        [30]
     """
-    return frozenset(
-        start
-        for (before, message), start in zip(pairwise(messages), starts[1:], strict=True)
-        if _paused(before.created_at, message.created_at, gap)
-    )
+    if gap <= timedelta(0):
+        raise ValueError(f"a session gap must be positive, got {gap}")
+    found: set[int] = set()
+    last: datetime | None = None
+    for message, start in zip(messages, starts, strict=True):
+        at = message.created_at
+        if at is None:
+            continue
+        if last is not None and _paused(last, at, gap):
+            found.add(start)
+        last = at
+    return frozenset(found)
 
 
-def _paused(before: datetime | None, after: datetime | None, gap: timedelta) -> bool:
-    if before is None or after is None:
-        return False
+def _paused(before: datetime, after: datetime, gap: timedelta) -> bool:
     if (before.utcoffset() is None) != (after.utcoffset() is None):
         return False  # naive against aware: no order between them
     return after - before >= gap

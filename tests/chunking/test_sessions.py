@@ -40,7 +40,8 @@ def test_a_pause_of_the_gap_or_more_opens_a_session():
 
 def test_messages_without_comparable_dates_never_open_one():
     aware = MAY.replace(tzinfo=UTC)
-    assert _starts(MAY, None, MAY + 5 * HOUR) == []  # no date: no pause measured across it
+    assert _starts(MAY, None, None) == []  # no date, no session
+    assert _starts(MAY, None, MAY + 5 * HOUR) == [2]  # the pause is measured across it
     assert _starts(MAY, aware + 5 * HOUR) == []  # naive against aware
     assert _starts(MAY + 5 * HOUR, MAY) == []  # time going backwards is no pause
     assert _starts(aware, (aware + 5 * HOUR).astimezone(timezone(-5 * HOUR))) == [1]
@@ -48,7 +49,7 @@ def test_messages_without_comparable_dates_never_open_one():
 
 def test_line_cuts_mark_session_starts_above_message_starts():
     text = "A: one\n\nB: two\n\nA: three"
-    offsets, kinds = line_cuts(text, frozenset({8, 16}), frozenset({16}))
+    offsets, kinds = line_cuts(text, frozenset({8, 16}), session_starts=frozenset({16}))
     assert dict(zip(offsets, kinds, strict=True)) == {8: Break.MESSAGE, 16: Break.SESSION}
 
 
@@ -74,3 +75,6 @@ def test_the_chunker_cuts_a_tier_where_the_conversation_paused():
 def test_a_session_gap_must_be_a_positive_timedelta(gap):
     with pytest.raises(ConfigError, match="session_gap must be a positive timedelta"):
         ChunkingConfig(session_gap=gap)
+    if isinstance(gap, timedelta):
+        with pytest.raises(ValueError, match="must be positive"):
+            session_starts((), (), gap)
