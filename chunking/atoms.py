@@ -50,6 +50,7 @@ def split_into_atoms(
     message_starts: frozenset[int],
     tokenizer: Tokenizer,
     max_tokens: int,
+    *,
     session_starts: frozenset[int] = frozenset(),
 ) -> Atoms:
     """Partition ``text`` into atoms of at most ``max_tokens`` tokens each.
@@ -96,7 +97,7 @@ def _spans(
 
     Piece ``i`` runs from ``starts[i]`` to the next start (the last to the end).
     """
-    offsets, line_kinds = line_cuts(text, message_starts, session_starts)
+    offsets, line_kinds = line_cuts(text, message_starts, session_starts=session_starts)
     starts, kinds = [0, *offsets], [int(Break.MESSAGE), *line_kinds]
     # Characters beyond which a line probably exceeds the budget (cl100k averages
     # about four characters a token in English; the exact count decides anyway).

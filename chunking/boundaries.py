@@ -76,7 +76,7 @@ _PREPEND = frozenset(
 
 
 def line_cuts(
-    text: str, message_starts: frozenset[int], session_starts: frozenset[int] = frozenset()
+    text: str, message_starts: frozenset[int], *, session_starts: frozenset[int] = frozenset()
 ) -> tuple[list[int], list[int]]:
     """Every safe line cut in ``text``: ``(offsets, kinds)``, offsets increasing.
 

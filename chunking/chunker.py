@@ -85,7 +85,11 @@ def _chunk_one(
         else frozenset()
     )
     atoms = split_into_atoms(
-        rendered.text, frozenset(rendered.message_starts), tokenizer, config.small, sessions
+        rendered.text,
+        frozenset(rendered.message_starts),
+        tokenizer,
+        config.small,
+        session_starts=sessions,
     )
     packer = Packer(atoms)
     large = packer.pack(0, len(atoms), config.large)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 from collections import Counter
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from chunking.chunker import chunk_conversations
 from chunking.config import ChunkingConfig
-from chunking.errors import ChunkingError
+from chunking.errors import ChunkingError, ConfigError
 from chunking.formats import FORMATS, ExportReport, load_export
 from chunking.jsonl import chunk_to_dict
 from chunking.progress import progress
@@ -77,11 +78,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _chunk(args: argparse.Namespace) -> int:
+    minutes = args.session_gap
+    if not math.isfinite(minutes) or minutes < 0:
+        raise ConfigError(
+            f"--session-gap must be a number of minutes >= 0 (0: no sessions), got {minutes:g}"
+        )
     config = ChunkingConfig(
         small=args.small,
         medium=args.medium,
         large=args.large,
-        session_gap=timedelta(minutes=args.session_gap) if args.session_gap else None,
+        session_gap=timedelta(minutes=minutes) if minutes else None,
     )
     started = time.perf_counter()
     report = ExportReport()

@@ -65,7 +65,14 @@ class ChunkingConfig:
             )
         gap = self.session_gap
         if gap is not None and (not isinstance(gap, timedelta) or gap <= timedelta(0)):
-            raise ConfigError(f"session_gap must be a positive timedelta or None, got {gap!r}")
+            shown = (
+                f"{gap} ({gap.total_seconds() / 60:g} minutes)"
+                if isinstance(gap, timedelta)
+                else repr(gap)
+            )
+            raise ConfigError(
+                f"session_gap must be a positive timedelta, or None for no sessions; got {shown}"
+            )
 
     def budget(self, tier: ChunkTier) -> int:
         """The token budget of ``tier``."""

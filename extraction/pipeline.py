@@ -142,7 +142,7 @@ async def run_full_pass_async(
         concurrency: the most LLM calls in flight.
         model: the logical model whose prices the ledger uses.
         export_format: the export's format (detected when ``None``).
-        chunking: tier budgets.
+        chunking: tier budgets and session gap.
         on_progress: called with ``(stage, done, total)``.
 
     Returns:

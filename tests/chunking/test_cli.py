@@ -70,9 +70,10 @@ def test_session_gap_from_the_command_line(tmp_path, capsys):
     assert first_messages["30"] == ["c1:0", "c1:4"]  # the second sitting opens a chunk
     assert len(first_messages["0"]) == 2
     assert "c1:4" not in first_messages["0"]
-    argv = ["chunk", str(export), "--out", str(out), "--session-gap", "-5"]
-    assert main(argv) == 2
-    assert "session_gap must be a positive timedelta" in capsys.readouterr().err
+    for bad in ("-5", "nan", "inf"):
+        argv = ["chunk", str(export), "--out", str(out), "--session-gap", bad]
+        assert main(argv) == 2
+        assert "--session-gap must be a number of minutes >= 0" in capsys.readouterr().err
 
 
 def test_an_output_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
