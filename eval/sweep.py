@@ -9,8 +9,9 @@ weight setting of :data:`WEIGHT_GRID`.
 
 Choosing without peeking: each dataset's queries are split in two
 (:func:`split_queries`); the setting is chosen on the **training** side only
-(:func:`objective`, averaged over datasets; ties within one standard error go
-to the cheapest tiers, see ``_choose``), and the report shows the held-out
+(:func:`objective`, averaged over datasets; among the settings within one
+standard error of the best, the current defaults stay, else the cheapest tiers
+win, see ``_choose``), and the report shows the held-out
 **test** side next to it. Then an ablation adds the index and ranking
 choices one at a time on the chosen tiers, to show what each is worth.
 """
@@ -29,6 +30,7 @@ from eval.dataset import Dataset, Query
 from eval.errors import DatasetError
 from eval.evidence import EvidenceSpan, score_evidence
 from eval.retrieval import ContextBM25, ContextWeights, Retriever, TierBM25, TierIndexes
+from eval.retrieval.context import DEFAULT_WEIGHTS
 from eval.retrieval.text import Analyzer, message_dates
 
 __all__ = [
@@ -152,7 +154,8 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
         "objective": "mean over budgets of (span recall + strict recall) / 2, training side",
         "rule": (
             "among settings within one paired standard error of the best training objective, "
-            "the largest small budget"
+            "the current defaults if there, else the largest small budget, then the largest "
+            "medium"
         ),
         "split": {
             d.name: {
@@ -180,17 +183,28 @@ def _ablation_steps(chosen: Setting) -> list[Setting]:
     return [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
 
 
-def _choose(grid: dict[str, list[dict[str, Any]]]) -> Setting:
-    """The cheapest context setting statistically tied with the best, on the training side.
+def _choose(grid: dict[str, list[dict[str, Any]]], default: Setting | None = None) -> Setting:
+    """The setting to use: tied with the best on the training side, and the cheapest of those.
 
     A setting's score is its training objective averaged over datasets. Every
     setting is measured on the same queries, so it is compared with the best
     by the paired per-query differences: it is tied when its score is within
     one standard error of that difference (combined over datasets like the
-    score). Among the tied settings the one with the largest ``small`` budget
-    (fewest rows to store and rank), then the smallest ``medium``, then the
-    best score is chosen.
+    score). When the current defaults (``ChunkingConfig()`` and
+    ``DEFAULT_WEIGHTS``) are tied they stay: a production tier does not move on
+    noise. Otherwise the tied setting with the largest ``small`` budget (fewest
+    rows to store and rank), then the largest ``medium`` (fewest extraction
+    calls: the pipeline reads ``medium`` chunks), then the best score.
     """
+    if default is None:
+        tiers = ChunkingConfig()
+        default = Setting(
+            tiers.small,
+            tiers.medium,
+            tiers.large,
+            parent=DEFAULT_WEIGHTS.parent,
+            neighbours=DEFAULT_WEIGHTS.neighbours,
+        )
     rows = [row for row in next(iter(grid.values())) if row["setting"]["parent"] is not None]
 
     def runs(setting: dict[str, Any]) -> list[dict[str, Any]]:  # datasets with training queries
@@ -215,7 +229,9 @@ def _choose(grid: dict[str, list[dict[str, Any]]]) -> Setting:
         r["setting"] for r in rows
         if score(r["setting"]) >= score(best) - paired_error(r["setting"], best)
     ]  # fmt: skip
-    chosen = max(tied, key=lambda s: (s["small"], -s["medium"], score(s)))
+    if asdict(default) in tied:
+        return default
+    chosen = max(tied, key=lambda s: (s["small"], s["medium"], score(s)))
     return Setting(**chosen)
 
 

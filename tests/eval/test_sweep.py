@@ -59,11 +59,11 @@ def test_sweep_chooses_the_best_training_objective(tiny_locomo_path, small_grid,
     assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def grid_row(small, parent, per_query, *, queries=None):
+def grid_row(small, parent, per_query, *, queries=None, medium=512):
     """A grid row whose training objective is the mean of ``per_query``."""
     mean = sum(per_query) / len(per_query)
     figures = {str(b): {"span_recall": mean, "strict_recall": mean} for b in BUDGETS}
-    setting = {**asdict(Setting(small, 512, 2048)), "parent": parent, "neighbours": 0.6}
+    setting = {**asdict(Setting(small, medium, 2048)), "parent": parent, "neighbours": 0.6}
     return {
         "setting": setting,
         "train": {"queries": queries or len(per_query), **figures},
@@ -93,6 +93,25 @@ def test_choose_prefers_the_largest_small_budget_among_paired_ties():
     exact = {name: [grid_row(64, 0.5, best), grid_row(128, 0.5, [v - 0.02 for v in best])]
              for name in ("one", "two")}  # fmt: skip
     assert sweep_module._choose(exact).small == 64  # a constant gap is no tie: zero spread
+
+
+def test_choose_keeps_tied_defaults_else_the_largest_medium():
+    noisy = [0.2, 0.8] * 10
+    best = [v + 0.02 for v in noisy]
+    tied = [v + (0.12 if i % 2 else -0.10) for i, v in enumerate(noisy)]
+    clearly_worse = [v - 0.3 for v in best]
+    rows = [
+        grid_row(64, 0.5, best),
+        grid_row(96, 0.5, tied),
+        grid_row(128, 0.5, tied, medium=384),
+        grid_row(128, 0.5, tied),
+        grid_row(192, 0.5, clearly_worse),
+    ]
+    grid = {"one": rows, "two": rows}
+    default = Setting(96, 512, 2048, parent=0.5, neighbours=0.6)
+    assert sweep_module._choose(grid, default) == default  # tied: the defaults stay
+    chosen = sweep_module._choose(grid, Setting(192, 512, 2048, parent=0.5, neighbours=0.6))
+    assert (chosen.small, chosen.medium) == (128, 512)  # defaults not tied: cheapest tied tiers
 
 
 def test_the_split_of_the_tiny_file_is_pinned(tiny_locomo_path):
