@@ -15,15 +15,23 @@ from chunking.packing import Packer, pack
 KINDS = [FORCED, *(int(kind) for kind in Break)]
 
 
-def reference_pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
-    """Cut at the best kind of break, share out each stretch of fitting pieces, recurse."""
+def best_bounds(atoms: Atoms, lo: int, hi: int, budget: int) -> tuple[int, list[int]] | None:
+    """The best kind of cut in ``lo..hi`` and the bounds it makes; ``None``: one run."""
     kinds, prefix = atoms.kinds, atoms.prefix
     if hi - lo == 1:
-        return [lo]
+        return None
     level = min(kinds[lo + 1 : hi])
     if level != FORCED and prefix[hi] - prefix[lo] <= budget:
+        return None
+    return level, [lo, *(i for i in range(lo + 1, hi) if kinds[i] <= level), hi]
+
+
+def reference_pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
+    """Cut at the best kind of break, share out each stretch of fitting pieces, recurse."""
+    prefix, cut = atoms.prefix, best_bounds(atoms, lo, hi, budget)
+    if cut is None:
         return [lo]
-    bounds = [lo, *(i for i in range(lo + 1, hi) if kinds[i] <= level), hi]
+    level, bounds = cut
     if level == FORCED:  # every piece is a run, or packed on its own
         return [run for a, b in pairwise(bounds) for run in reference_pack(atoms, a, b, budget)]
     runs: list[int] = []
@@ -68,13 +76,10 @@ def reference_share(prefix: list[int], stretch: list[int], budget: int) -> list[
 
 def greedy_pack(atoms: Atoms, lo: int, hi: int, budget: int) -> list[int]:
     """Chunking version 3's packing: merge pieces one by one while they fit, recurse."""
-    kinds, prefix = atoms.kinds, atoms.prefix
-    if hi - lo == 1:
+    kinds, prefix, cut = atoms.kinds, atoms.prefix, best_bounds(atoms, lo, hi, budget)
+    if cut is None:
         return [lo]
-    level = min(kinds[lo + 1 : hi])
-    if level != FORCED and prefix[hi] - prefix[lo] <= budget:
-        return [lo]
-    bounds = [lo, *(i for i in range(lo + 1, hi) if kinds[i] <= level), hi]
+    _, bounds = cut
     runs: list[int] = []
     run_start = None
     for a, b in pairwise(bounds):
