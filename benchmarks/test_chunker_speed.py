@@ -27,9 +27,8 @@ import pytest
 from benchmarks.corpus import generated_conversations, locomo_conversations, replicate
 from benchmarks.timing import best_interleaved
 from chunking import Conversation, chunk_conversations, conversation_text
-from chunking.atoms import split_into_atoms
+from chunking.chunker import tier_runs
 from chunking.config import ChunkingConfig
-from chunking.packing import Packer
 from chunking.render import render
 from chunking.tokens import Tokenizer, get_tokenizer
 
@@ -46,19 +45,7 @@ def _corpus(name: str) -> list[Conversation]:
 
 def _boundaries_only(conversation: Conversation, text: str = "") -> None:
     """Atoms and the three tiers' runs, without building Chunk objects."""
-    config, tokenizer = ChunkingConfig(), get_tokenizer()
-    rendered = render(conversation)
-    atoms = split_into_atoms(
-        rendered.text, frozenset(rendered.message_starts), tokenizer, config.small
-    )
-    packer = Packer(atoms)
-    for lo, hi in _runs(atoms, packer.pack(0, len(atoms), config.large), len(atoms)):
-        for mlo, mhi in _runs(atoms, packer.pack(lo, hi, config.medium), hi):
-            packer.pack(mlo, mhi, config.small)
-
-
-def _runs(atoms: object, starts: list[int], end: int) -> list[tuple[int, int]]:
-    return list(zip(starts, [*starts[1:], end], strict=True))
+    tier_runs(render(conversation), ChunkingConfig(), get_tokenizer())
 
 
 def _all_tiers(conversation: Conversation, text: str = "") -> None:

@@ -17,7 +17,7 @@ from chunking.sessions import session_starts
 from chunking.tiers import ChunkTier
 from chunking.tokens import Tokenizer, get_tokenizer
 
-__all__ = ["CHUNK_ID_NAMESPACE", "chunk_conversations"]
+__all__ = ["CHUNK_ID_NAMESPACE", "chunk_conversations", "tier_runs"]
 
 CHUNK_ID_NAMESPACE = uuid.UUID("6b1f0c52-8f1e-5d59-9a57-2f8b8f7c3e10")
 """UUID namespace of chunk ids (``uuid5`` of conversation, tier, span and version)."""
@@ -79,6 +79,28 @@ def _chunk_one(
     config: ChunkingConfig,
     tokenizer: Tokenizer,
 ) -> Iterator[Chunk]:
+    atoms, large, medium, small = tier_runs(rendered, config, tokenizer)
+    messages = _Messages(conversation, rendered)
+    parents: list[int] = []
+    parent_ids: list[str] = []
+    for tier, runs in (
+        (ChunkTier.LARGE, large),
+        (ChunkTier.MEDIUM, medium),
+        (ChunkTier.SMALL, small),
+    ):
+        chunks = _make_chunks(conversation, messages, atoms, tier, runs, parents, parent_ids)
+        yield from chunks
+        parents, parent_ids = runs, [chunk.id for chunk in chunks]
+
+
+def tier_runs(
+    rendered: RenderedConversation, config: ChunkingConfig, tokenizer: Tokenizer
+) -> tuple[Atoms, list[int], list[int], list[int]]:
+    """A rendered conversation's atoms and the first atom of each large, medium and small run.
+
+    Everything that decides where chunks are cut, without making the chunks
+    (the chunker's benchmark times it alone).
+    """
     sessions = (
         session_starts(rendered.messages, rendered.message_starts, config.session_gap)
         if config.session_gap is not None
@@ -95,17 +117,7 @@ def _chunk_one(
     large = packer.pack(0, len(atoms), config.large)
     medium = _pack_within(packer, large, len(atoms), config.medium)
     small = _pack_within(packer, medium, len(atoms), config.small)
-    messages = _Messages(conversation, rendered)
-    parents: list[int] = []
-    parent_ids: list[str] = []
-    for tier, runs in (
-        (ChunkTier.LARGE, large),
-        (ChunkTier.MEDIUM, medium),
-        (ChunkTier.SMALL, small),
-    ):
-        chunks = _make_chunks(conversation, messages, atoms, tier, runs, parents, parent_ids)
-        yield from chunks
-        parents, parent_ids = runs, [chunk.id for chunk in chunks]
+    return atoms, large, medium, small
 
 
 def _pack_within(packer: Packer, parent_runs: list[int], end: int, budget: int) -> list[int]:
