@@ -73,6 +73,8 @@ class PeerIndex:
         them already (:meth:`Messages.build`, same analyzer and dates).
         """
         conversations = tuple(conversations)
+        if messages is None:
+            messages = Messages.build(conversations, analyzer=analyzer, dates=dates)
         rendered = {conversation.id: render(conversation) for conversation in conversations}
         units = {c.id: label_messages(c, rendered[c.conversation_id]) for c in chunks}
         leaves = [chunk for chunk in chunks if chunk.leaf]
@@ -88,7 +90,7 @@ class PeerIndex:
             parents=BM25Index(parents, analyzer=analyzer, text=text),
             chunks=tuple(chunks),
             units=units,
-            messages=messages or Messages.build(conversations, analyzer=analyzer, dates=dates),
+            messages=messages,
         )
 
     def ranking(self, query: str) -> list[PeerChunk]:
