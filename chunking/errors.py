@@ -132,7 +132,8 @@ class PruneRefusedError(StoreError, RuntimeError):
     """An import asked to prune while some conversations of the export could not be read.
 
     Pruning deletes the stored conversations absent from the export; an
-    unreadable conversation is absent too, so nothing is written.
+    unreadable conversation is absent too, so nothing is pruned (the readable
+    conversations are imported as without pruning).
     """
 
 

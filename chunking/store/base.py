@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -49,12 +49,49 @@ class ChunkStore(Protocol):
         """Raise ``SchemaMismatchError`` listing every difference from the code's schema."""
         ...
 
-    def sync(self, user_id: str, chunks: Iterable[Chunk], *, prune: bool = False) -> SyncResult:
+    def sync(
+        self,
+        user_id: str,
+        chunks: Iterable[Chunk],
+        *,
+        prune: bool = False,
+        batch_rows: int = ...,
+        batch_chars: int = ...,
+    ) -> SyncResult:
         """Make the user's stored chunks those of ``chunks``, conversation by conversation.
 
         ``chunks`` is a stream grouped by conversation (all tiers of one
-        conversation contiguous), as ``chunk_conversations`` yields it.
+        conversation contiguous), as ``chunk_conversations`` yields it. It is
+        written in batches of about ``batch_rows`` rows and ``batch_chars``
+        characters; each conversation is replaced atomically, and an
+        interrupted sync leaves every conversation as it was or fully new
+        (:mod:`chunking.store.sync`).
         """
+        ...
+
+    def prune(self, user_id: str, *, keep: Collection[str]) -> SyncResult:
+        """Delete the user's conversations whose ids are not in ``keep``, in one transaction."""
+        ...
+
+    def iter_chunks(
+        self,
+        user_id: str,
+        *,
+        tiers: Collection[ChunkTier] | None = None,
+        version: int = CHUNKING_VERSION,
+        page_rows: int = ...,
+    ) -> Iterator[Chunk]:
+        """The user's chunks in :meth:`chunks` order, read a page of conversations at a time."""
+        ...
+
+    def count_chunks(
+        self,
+        user_id: str,
+        *,
+        tiers: Collection[ChunkTier] | None = None,
+        version: int = CHUNKING_VERSION,
+    ) -> int:
+        """How many chunks :meth:`iter_chunks` would yield now."""
         ...
 
     def chunks(

@@ -56,12 +56,6 @@ def _import(args: argparse.Namespace) -> int:
         for conversation in stream:
             conversations += 1
             yield conversation
-        if args.prune and report.skipped:  # raised inside the sync: nothing is written
-            raise PruneRefusedError(
-                f"{report.skipped.total()} conversation(s) of {args.export} could not be read "
-                f"({report.summary()}); --prune would delete their stored chunks. Nothing was "
-                "written: fix the export, or import it without --prune"
-            )
 
     def noted(stream: Iterable[Chunk]) -> Iterator[Chunk]:
         for chunk in stream:
@@ -71,9 +65,21 @@ def _import(args: argparse.Namespace) -> int:
     with open_store(args.store) as store:
         store.verify_schema()
         export = load_export(args.export, format=args.format, report=report)
-        result = store.sync(
-            args.user, noted(chunk_conversations(counted(export))), prune=args.prune
-        )
+        result = store.sync(args.user, noted(chunk_conversations(counted(export))))
+        if args.prune:
+            if report.skipped:  # an unreadable conversation is absent too: prune nothing
+                raise PruneRefusedError(
+                    f"{report.skipped.total()} conversation(s) of {args.export} could not be "
+                    f"read ({report.summary()}); --prune would delete their stored chunks. The "
+                    "readable conversations were imported and nothing was pruned: fix the "
+                    "export, or import it without --prune"
+                )
+            pruned = store.prune(args.user, keep=chunked)
+            result = dataclasses.replace(
+                result,
+                pruned=pruned.pruned,
+                rows_written=result.rows_written + pruned.rows_written,
+            )
     unreadable = report.skipped.total()
     result = dataclasses.replace(result, skipped=conversations - len(chunked) + unreadable)
     counts = {

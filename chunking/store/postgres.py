@@ -1,10 +1,9 @@
 """The PostgreSQL chunk store (psycopg 3, imported when a store is opened).
 
-An import runs in one transaction that first takes
-``pg_advisory_xact_lock`` on the user: a second import for the same user waits
-until the first commits or rolls back, and a killed process or lost
-connection releases the lock and rolls back with it. Rows are written with
-``COPY``.
+An import holds ``pg_advisory_lock`` on the user for its whole length: a
+second import for the same user waits until the first ends, and a killed
+process or lost connection releases the lock (and rolls back the batch in
+flight) with it. Each batch is one transaction; rows are written with ``COPY``.
 """
 
 from __future__ import annotations
@@ -42,6 +41,8 @@ _COPY_SETS = (
     "chunking_version) FROM STDIN"
 )
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
+_SESSION_LOCK = "SELECT pg_advisory_lock(hashtextextended(%s, 0))"
+_SESSION_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
 
 
 def redact(url: str) -> str:
@@ -119,24 +120,50 @@ class PostgresChunkStore(SqlChunkStore):
                 )
 
     @contextmanager
-    def _transaction(self, what: str, lock: str) -> Iterator[None]:
+    def _transaction(self, what: str, lock: str | None) -> Iterator[None]:
         try:
             with self._connection.transaction():
-                self._connection.execute(_LOCK, (lock,))
+                if lock is not None:
+                    self._connection.execute(_LOCK, (lock,))
                 yield
         except self._db.Error as error:
             raise StoreError(f"{what} failed and was rolled back: {error}") from error
 
-    def locked(self, user_id: str) -> AbstractContextManager[None]:
-        """The import transaction, holding the user's advisory lock."""
-        return self._transaction(f"import for user {user_id!r}", f"chunking.store:user:{user_id}")
+    def import_lock(self, user_id: str) -> AbstractContextManager[None]:
+        """The user's session advisory lock, held until the import ends."""
+        return self._session_lock(f"import for user {user_id!r}", f"chunking.store:user:{user_id}")
 
-    def fingerprints(self, user_id: str) -> dict[str, str]:
+    @contextmanager
+    def _session_lock(self, what: str, lock: str) -> Iterator[None]:
+        try:
+            self._connection.execute(_SESSION_LOCK, (lock,))
+        except self._db.Error as error:
+            raise StoreError(f"{what}: cannot take the import lock: {error}") from error
+        try:
+            yield
+        finally:
+            if not self._connection.closed and not self._connection.broken:
+                self._connection.execute(_SESSION_UNLOCK, (lock,))
+
+    def write_transaction(self, user_id: str) -> AbstractContextManager[None]:
+        """One batch's transaction (rolled back on any exception)."""
+        return self._transaction(f"import for user {user_id!r}", None)
+
+    def fingerprints(self, user_id: str, conversation_ids: list[str]) -> dict[str, str]:
         rows = self._connection.execute(
-            "SELECT conversation_id, fingerprint FROM conversation_chunk_sets WHERE user_id = %s",
-            (user_id,),
+            "SELECT conversation_id, fingerprint FROM conversation_chunk_sets "
+            "WHERE user_id = %s AND conversation_id = ANY(%s)",
+            (user_id, conversation_ids),
         )
         return {str(conversation): str(digest) for conversation, digest in rows}
+
+    def absent_conversations(self, user_id: str, present: list[str]) -> list[str]:
+        rows = self._connection.execute(
+            "SELECT conversation_id FROM conversation_chunk_sets WHERE user_id = %s "
+            "AND NOT conversation_id = ANY(%s) ORDER BY conversation_id",
+            (user_id, present),
+        )
+        return [str(conversation_id) for (conversation_id,) in rows]
 
     def delete_conversations(self, user_id: str, conversation_ids: list[str]) -> int:
         deleted = self._connection.execute(

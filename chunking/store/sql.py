@@ -7,7 +7,7 @@ another style rewrites them in :meth:`SqlChunkStore._fetch`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self
@@ -19,7 +19,13 @@ from chunking.store.base import SyncResult
 from chunking.store.migrate import Migration, load_migrations
 from chunking.store.schema import LiveSchema
 from chunking.store.schema import verify_schema as compare_schema
-from chunking.store.sync import ConversationWrite, run_sync
+from chunking.store.sync import (
+    DEFAULT_BATCH_CHARS,
+    DEFAULT_BATCH_ROWS,
+    ConversationWrite,
+    run_prune,
+    run_sync,
+)
 from chunking.store.validate import UUID_PATTERN as _UUID
 from chunking.tiers import ChunkTier
 
@@ -65,10 +71,16 @@ class SqlChunkStore(ABC):
         """Release the connection."""
 
     @abstractmethod
-    def locked(self, user_id: str) -> AbstractContextManager[None]: ...
+    def import_lock(self, user_id: str) -> AbstractContextManager[None]: ...
 
     @abstractmethod
-    def fingerprints(self, user_id: str) -> dict[str, str]: ...
+    def write_transaction(self, user_id: str) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def fingerprints(self, user_id: str, conversation_ids: list[str]) -> dict[str, str]: ...
+
+    @abstractmethod
+    def absent_conversations(self, user_id: str, present: list[str]) -> list[str]: ...
 
     @abstractmethod
     def delete_conversations(self, user_id: str, conversation_ids: list[str]) -> int: ...
@@ -85,9 +97,61 @@ class SqlChunkStore(ABC):
         """Raise ``SchemaMismatchError`` listing every difference from the code's schema."""
         compare_schema(self._live_schema(), self.migrations)
 
-    def sync(self, user_id: str, chunks: Iterable[Chunk], *, prune: bool = False) -> SyncResult:
+    def sync(
+        self,
+        user_id: str,
+        chunks: Iterable[Chunk],
+        *,
+        prune: bool = False,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        batch_chars: int = DEFAULT_BATCH_CHARS,
+    ) -> SyncResult:
         """Sync the user's chunks; see :mod:`chunking.store.sync` for the semantics."""
-        return run_sync(self, user_id, chunks, prune=prune)
+        return run_sync(
+            self, user_id, chunks, prune=prune, batch_rows=batch_rows, batch_chars=batch_chars
+        )
+
+    def prune(self, user_id: str, *, keep: Collection[str]) -> SyncResult:
+        """Delete the user's conversations whose ids are not in ``keep``, in one transaction."""
+        return run_prune(self, user_id, keep)
+
+    def iter_chunks(
+        self,
+        user_id: str,
+        *,
+        tiers: Collection[ChunkTier] | None = None,
+        version: int = CHUNKING_VERSION,
+        page_rows: int = 2_000,
+    ) -> Iterator[Chunk]:
+        """The user's chunks, as :meth:`chunks` orders them, read a page at a time.
+
+        A page is a run of whole conversations of about ``page_rows`` rows (at
+        least one conversation), so memory is bounded by a page, not by the
+        user's chunk count. Conversations written while the iteration runs
+        may or may not be seen; each conversation is read in one query, so it
+        is never seen half-replaced.
+        """
+        if page_rows < 1:
+            raise ValueError(f"page_rows must be >= 1, got {page_rows}")
+        after = ""
+        while True:
+            page = self._conversation_page(user_id, after, page_rows)
+            if not page:
+                return
+            yield from self._chunks_of(user_id, page, tiers, version)
+            after = page[-1]
+
+    def count_chunks(
+        self,
+        user_id: str,
+        *,
+        tiers: Collection[ChunkTier] | None = None,
+        version: int = CHUNKING_VERSION,
+    ) -> int:
+        """How many chunks :meth:`iter_chunks` would yield now."""
+        where, params = self._filter(user_id, tiers, version)
+        rows = self._fetch(f"SELECT count(*) FROM conversation_chunks WHERE {where}", params)
+        return int(rows[0][0])
 
     def chunks(
         self,
@@ -113,6 +177,54 @@ class SqlChunkStore(ABC):
             params,
         )
         return [self._decode(row) for row in rows]
+
+    def _conversation_page(self, user_id: str, after: str, rows: int) -> list[str]:
+        """The next conversation ids after ``after``, about ``rows`` chunks in all."""
+        found = self._fetch(
+            "SELECT conversation_id, chunk_count FROM conversation_chunk_sets "
+            "WHERE user_id = %s AND conversation_id > %s ORDER BY conversation_id LIMIT %s",
+            [user_id, after, rows],
+        )
+        page: list[str] = []
+        total = 0
+        for conversation_id, chunk_count in found:
+            if page and total + int(chunk_count) > rows:
+                break
+            page.append(str(conversation_id))
+            total += int(chunk_count)
+        return page
+
+    def _chunks_of(
+        self,
+        user_id: str,
+        conversation_ids: list[str],
+        tiers: Collection[ChunkTier] | None,
+        version: int,
+    ) -> list[Chunk]:
+        where, params = self._filter(user_id, tiers, version)
+        marks = ", ".join(["%s"] * len(conversation_ids))
+        rows = self._fetch(
+            f"SELECT {self._select_list()} FROM conversation_chunks "
+            f"WHERE {where} AND conversation_id IN ({marks}) "
+            f"ORDER BY conversation_id, {self.tier_order}, chunk_index",
+            [*params, *conversation_ids],
+        )
+        return [self._decode(row) for row in rows]
+
+    def _filter(
+        self, user_id: str, tiers: Collection[ChunkTier] | None, version: int
+    ) -> tuple[str, list[Any]]:
+        where = "user_id = %s AND chunking_version = %s"
+        params: list[Any] = [user_id, version]
+        if tiers is not None:
+            values = sorted({ChunkTier.parse(tier).value for tier in tiers})
+            where += (
+                f" AND chunk_tier IN ({', '.join(['%s'] * len(values))})"
+                if values
+                else " AND 1 = 0"
+            )
+            params.extend(values)
+        return where, params
 
     def parent(self, chunk_id: str, *, user_id: str | None = None) -> Chunk | None:
         """The chunk containing ``chunk_id`` (same user), or ``None``.

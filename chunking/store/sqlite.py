@@ -1,9 +1,15 @@
 """The SQLite chunk store: the embedded default (stdlib ``sqlite3``).
 
 The tier enum is the table ``chunk_tier_enum`` that ``chunk_tier`` references
-(foreign keys are switched on for every connection). An import holds
-``BEGIN IMMEDIATE``, SQLite's database-wide write lock, from before it reads
-the stored fingerprints until it commits: that is the per-user lock (and more).
+(foreign keys are switched on for every connection). An import holds a
+per-user lock for its whole length: an exclusive ``flock`` on a file named by
+a digest of the user id, in the folder ``<database>.locks`` beside the
+database. The operating system releases it when the process ends, however it
+ends, and it is taken per open file, so two threads of one process exclude
+each other too. Each batch is written under ``BEGIN IMMEDIATE``, SQLite's
+database-wide write lock, held only while the batch's rows are written:
+reading and chunking the export happen outside it, so another user's import
+waits at most for one batch.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ import hashlib
 import json
 import logging
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from chunking.errors import StoreError
@@ -125,16 +133,31 @@ class SqliteChunkStore(SqlChunkStore):
         else:
             self._connection.execute("COMMIT")
 
-    def locked(self, user_id: str) -> AbstractContextManager[None]:
-        """The import transaction: ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error)."""
+    def import_lock(self, user_id: str) -> AbstractContextManager[None]:
+        """The user's import lock (see the module docstring); a private database needs none."""
+        if self.path == ":memory:" or sys.platform == "win32":
+            return nullcontext()  # no other connection can see the database, or no flock
+        return _user_lock(Path(f"{self.path}.locks"), user_id)
+
+    def write_transaction(self, user_id: str) -> AbstractContextManager[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any exception)."""
         return self._transaction(f"import for user {user_id!r}")
 
-    def fingerprints(self, user_id: str) -> dict[str, str]:
+    def fingerprints(self, user_id: str, conversation_ids: list[str]) -> dict[str, str]:
         rows = self._connection.execute(
-            "SELECT conversation_id, fingerprint FROM conversation_chunk_sets WHERE user_id = ?",
-            (user_id,),
+            "SELECT conversation_id, fingerprint FROM conversation_chunk_sets WHERE user_id = ? "
+            "AND conversation_id IN (SELECT value FROM json_each(?))",
+            (user_id, json.dumps(conversation_ids)),
         )
         return dict(rows.fetchall())
+
+    def absent_conversations(self, user_id: str, present: list[str]) -> list[str]:
+        rows = self._connection.execute(
+            "SELECT conversation_id FROM conversation_chunk_sets WHERE user_id = ? "
+            "AND conversation_id NOT IN (SELECT value FROM json_each(?)) ORDER BY conversation_id",
+            (user_id, json.dumps(present)),
+        )
+        return [conversation_id for (conversation_id,) in rows.fetchall()]
 
     def delete_conversations(self, user_id: str, conversation_ids: list[str]) -> int:
         wanted = json.dumps(conversation_ids)
@@ -210,6 +233,32 @@ class SqliteChunkStore(SqlChunkStore):
                 v for (v,) in self._fetch(f"SELECT version FROM {MIGRATIONS_TABLE}")
             )
         return LiveSchema("sqlite", labels, columns, indexes, applied)
+
+
+@contextmanager
+def _user_lock(folder: Path, user_id: str) -> Iterator[None]:
+    """An exclusive ``flock`` on the user's lock file in ``folder``, held until exit."""
+    import fcntl
+
+    digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    try:
+        folder.mkdir(exist_ok=True)
+        handle = (folder / f"{digest}.lock").open("a+b")
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the import lock file in {str(folder)!r}: {error}; the folder "
+            "beside the database must be writable"
+        ) from error
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for another import of user %r to finish", user_id)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def row(user_id: str, chunk: Chunk) -> tuple[Any, ...]:

@@ -142,3 +142,59 @@ def test_a_process_killed_mid_write_loses_nothing(store: ChunkStore, store_url: 
         assert by_conversation(fresh.chunks("ana")) == by_conversation(old)
         assert fresh.sync("ana", new).replaced == 2
         assert by_conversation(fresh.chunks("ana")) == by_conversation(new)
+
+
+_BATCH_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from chunking.store import open_store
+    from tests.chunking.store.test_faults import before_and_after
+
+    store = open_store(sys.argv[1])
+    original = store.insert_chunks
+    batches = 0
+
+    def dying(user_id, chunks):
+        global batches
+        batches += 1
+        def stream():
+            for index, chunk in enumerate(chunks):
+                if batches == 2 and index == 3:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                yield chunk
+        return original(user_id, stream())
+
+    store.insert_chunks = dying
+    store.sync("ana", before_and_after()[1], prune=True, batch_rows=1)
+    """
+)
+
+
+def test_a_process_killed_in_a_later_batch_leaves_each_conversation_old_or_new(
+    store: ChunkStore, store_url: str
+) -> None:
+    old, new = before_and_after()
+    store.sync("ana", old)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run(
+        [sys.executable, "-c", _BATCH_CHILD, store_url],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert child.returncode == -9, child.stderr
+    before, after = by_conversation(old), by_conversation(new)
+    with open_store(store_url) as fresh:
+        stored = by_conversation(fresh.chunks("ana"))
+        # The first batch (c0, changed) committed; the second (c1, unchanged, so c2) died.
+        assert stored["c0"] == after["c0"]
+        assert stored["c2"] == before["c2"]
+        assert set(stored) == {"c0", "c1", "c2"}
+        for conversation_id, chunks in stored.items():
+            assert chunks in (before.get(conversation_id), after.get(conversation_id))
+        rerun = fresh.sync("ana", new, prune=True)
+        assert (rerun.unchanged, rerun.replaced, rerun.inserted) == (2, 1, 1)
+        assert by_conversation(fresh.chunks("ana")) == after
