@@ -269,7 +269,8 @@ class SqliteFactCache(SqlFactCache):
     """
 
     def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
-        self._db = sqlite3.connect(str(path), timeout=timeout)
+        # Used by one thread at a time, not always the one that opened it (a pass's worker).
+        self._db = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
         # One small transaction per chunk: WAL with NORMAL sync keeps each commit cheap and
         # is still crash-safe for the database (a lost last entry is only re-extracted).
         self._db.execute("PRAGMA journal_mode=WAL")

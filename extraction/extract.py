@@ -9,6 +9,11 @@ Guarantees of :func:`extract_facts`:
 - every call's usage goes to the ledger;
 - an unexpected error (not a failed call or an unusable answer) stops every
   worker before it propagates: no call outlives the run;
+- items are read a page at a time (at most ``page_items`` items and
+  ``page_chars`` characters of turns), so memory is bounded by a page, not by
+  the number of chunks; with an :class:`~extraction.offload.Offload`, pulling
+  the next page and every cache read and write run on its thread, off the
+  event loop;
 - with the batch lever, requests go out in batches of at most
   :data:`BATCH_MAX_REQUESTS` requests and :data:`BATCH_MAX_CHARS` characters of
   prompt, each recorded (in the result and the cache) before the next is sent;
@@ -22,9 +27,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from extraction.batches import BatchJournal, request_digest
 from extraction.cache import CacheEntry, CacheKey, FactCache, entry_from_facts, facts_from_entry
@@ -34,6 +39,7 @@ from extraction.items import ExtractionItem
 from extraction.ledger import Ledger
 from extraction.levers import Levers
 from extraction.llm import LLM, LLMRequest, LLMResponse
+from extraction.offload import Offload
 from extraction.prompts import build_request, prompt_version, reask_request
 
 __all__ = [
@@ -55,7 +61,14 @@ BATCH_MAX_CHARS = 10_000_000
 """Prompt characters per Message Batch: its JSON body is built in memory, and
 the service has 512 MB (the API allows 256 MB per batch)."""
 
+PAGE_ITEMS = 1_000
+"""Items read and looked up in the cache at a time (without the batch lever)."""
+
+PAGE_CHARS = 4_000_000
+"""Characters of turns read at a time (without the batch lever)."""
+
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -96,26 +109,41 @@ class _Run:
     total: int
     on_progress: Progress | None
     semaphore: asyncio.Semaphore
+    offload: Offload | None
     facts: list[Fact] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     done: int = 0
+    wanted: int = 0
 
     def key(self, item: ExtractionItem) -> CacheKey:
         version = prompt_version(assistant_chars=self.levers.assistant_chars)
         return CacheKey(item.content_hash, version, self.llm.model)
 
-    def finish(self, group: Sequence[ExtractionItem], bound: dict[str, list[Fact]] | str) -> None:
+    async def blocking(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on the offload thread, or here without one."""
+        if self.offload is None:
+            return function(*args)
+        return await self.offload(function, *args)
+
+    async def finish(
+        self, group: Sequence[ExtractionItem], bound: dict[str, list[Fact]] | str
+    ) -> None:
+        entries: list[tuple[CacheKey, CacheEntry]] = []
         for item in group:
             if isinstance(bound, str):
                 self.failures.append(Failure(item.chunk_id, bound))
-                self.cache.put(self.key(item), CacheEntry(status="failed", reason=bound))
+                entries.append((self.key(item), CacheEntry(status="failed", reason=bound)))
             else:
                 facts = bound.get(item.chunk_id, [])
                 self.facts.extend(facts)
-                self.cache.put(self.key(item), entry_from_facts(facts, item))
+                entries.append((self.key(item), entry_from_facts(facts, item)))
+        await self.blocking(_put_all, self.cache, entries)
         self.done += len(group)
+        self.progress()
+
+    def progress(self) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.done, self.total)
+            self.on_progress(self.done, max(self.total, self.wanted))
 
 
 async def extract_facts(
@@ -129,11 +157,14 @@ async def extract_facts(
     system_prompt_tokens: int = 0,
     min_cache_prefix_tokens: int = 4096,
     on_progress: Progress | None = None,
+    offload: Offload | None = None,
+    total: int | None = None,
 ) -> ExtractionResult:
     """Extract the facts of ``items`` whose tier is one of ``levers.tiers``.
 
     Args:
-        items: the chunks (any order; grouped into calls in the given order).
+        items: the chunks (any order; grouped into calls in the given order);
+            consumed lazily, a page at a time.
         llm: who answers.
         cache: results of earlier runs; updated with this run's.
         ledger: receives every call's usage.
@@ -142,13 +173,16 @@ async def extract_facts(
         system_prompt_tokens: size of the shared prefix (decides prompt caching).
         min_cache_prefix_tokens: the model's minimum cacheable prefix.
         on_progress: called with ``(chunks done, chunks total)``.
+        offload: runs the blocking steps (reading ``items``, the cache) off
+            the event loop; without it they run on the loop.
+        total: how many wanted items there are, when known, for progress
+            (otherwise the count read so far).
 
     Returns:
         The facts, the failures and the counts; never raises for a failed chunk.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
-    wanted = [item for item in items if item.tier in levers.tiers]
     cache_system = levers.prompt_caching and system_prompt_tokens >= min_cache_prefix_tokens
     run = _Run(
         llm,
@@ -156,44 +190,96 @@ async def extract_facts(
         levers,
         ledger,
         cache_system,
-        len(wanted),
+        total or 0,
         on_progress,
         asyncio.Semaphore(concurrency),
+        offload,
     )
+    calls_before = ledger.calls
+    cached = 0
+    batch_llm = llm if levers.batch and isinstance(llm, BatchLLM) else None
+    # A batch lever's page is one Message Batch at most; otherwise a page feeds the workers.
+    limits = (PAGE_ITEMS, PAGE_CHARS)
+    if batch_llm is not None:
+        limits = (BATCH_MAX_REQUESTS * levers.chunks_per_call, BATCH_MAX_CHARS)
+    wanted = (item for item in items if item.tier in levers.tiers)
+    async for page in _pages(run, wanted, *limits):
+        run.wanted += len(page)
+        pending = await _from_cache(run, page)
+        cached += len(page) - len(pending)
+        groups = group_items(pending, levers)
+        log.info(
+            "extraction: %d chunks read, %d cached, %d calls to make (%s)",
+            len(page),
+            len(page) - len(pending),
+            len(groups),
+            llm.description,
+        )
+        if batch_llm is not None and groups:
+            requests = [_request(run, group) for group in groups]
+            for part in batch_parts(requests):
+                await _run_batch(
+                    run,
+                    batch_llm,
+                    groups[part.start : part.stop],
+                    requests[part.start : part.stop],
+                )
+        else:
+            await _run_workers(run, groups, concurrency)
+    ledger.cached_chunks += cached
+    return ExtractionResult(
+        facts=tuple(run.facts),
+        failures=tuple(run.failures),
+        chunks=run.wanted,
+        cached_chunks=cached,
+        calls=ledger.calls - calls_before,
+    )
+
+
+async def _pages(
+    run: _Run, items: Iterator[ExtractionItem], max_items: int, max_chars: int
+) -> AsyncIterator[list[ExtractionItem]]:
+    """Consecutive items, at most ``max_items`` and about ``max_chars`` characters a page."""
+    while True:
+        page = await run.blocking(_take, items, max_items, max_chars)
+        if not page:
+            return
+        yield page
+
+
+def _take(items: Iterator[ExtractionItem], max_items: int, max_chars: int) -> list[ExtractionItem]:
+    page: list[ExtractionItem] = []
+    chars = 0
+    for item in items:
+        page.append(item)
+        chars += sum(len(turn.text) for turn in item.turns)
+        if len(page) >= max_items or chars >= max_chars:
+            break
+    return page
+
+
+async def _from_cache(run: _Run, page: list[ExtractionItem]) -> list[ExtractionItem]:
+    """The items of ``page`` without an ``ok`` cache entry; the others' facts are taken."""
+    entries = await run.blocking(_get_all, run.cache, [run.key(item) for item in page])
     pending: list[ExtractionItem] = []
-    for item in wanted:
-        entry = cache.get(run.key(item))
+    for item, entry in zip(page, entries, strict=True):
         if entry is not None and entry.status == "ok":
             run.facts.extend(facts_from_entry(entry, item))
             run.done += 1
         else:
             pending.append(item)
-    cached = len(wanted) - len(pending)
-    ledger.cached_chunks += cached
-    calls_before = ledger.calls
-    groups = group_items(pending, levers)
-    log.info(
-        "extraction: %d chunks, %d cached, %d calls to make (%s)",
-        len(wanted),
-        cached,
-        len(groups),
-        llm.description,
-    )
-    if levers.batch and isinstance(llm, BatchLLM) and groups:
-        requests = [_request(run, group) for group in groups]
-        for part in batch_parts(requests):
-            await _run_batch(
-                run, llm, groups[part.start : part.stop], requests[part.start : part.stop]
-            )
-    else:
-        await _run_workers(run, groups, concurrency)
-    return ExtractionResult(
-        facts=tuple(run.facts),
-        failures=tuple(run.failures),
-        chunks=len(wanted),
-        cached_chunks=cached,
-        calls=ledger.calls - calls_before,
-    )
+    if len(pending) < len(page):
+        run.progress()
+    return pending
+
+
+def _get_all(cache: FactCache, keys: list[CacheKey]) -> list[CacheEntry | None]:
+    return [cache.get(key) for key in keys]
+
+
+def _put_all(cache: FactCache, entries: list[tuple[CacheKey, CacheEntry]]) -> None:
+    for key, entry in entries:
+        cache.put(key, entry)
 
 
 def group_items(items: Sequence[ExtractionItem], levers: Levers) -> list[list[ExtractionItem]]:
@@ -252,9 +338,9 @@ async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
             bound = await _parse_or_reask(run, request, response, group)
         except (LLMCallError, LLMOutputError) as error:
             log.warning("extraction of %d chunks failed: %s", len(group), error)
-            run.finish(group, f"{type(error).__name__}: {error}")
+            await run.finish(group, f"{type(error).__name__}: {error}")
         else:
-            run.finish(group, bound)
+            await run.finish(group, bound)
 
 
 async def _run_batch(
@@ -266,27 +352,30 @@ async def _run_batch(
     except LLMCallError as error:
         log.warning("message batch of %d requests failed: %s", len(requests), error)
         for group in groups:
-            run.finish(group, f"LLMCallError: {error}")
+            await run.finish(group, f"LLMCallError: {error}")
         return
     unusable = []
     for group, request, answer in zip(groups, requests, answers, strict=True):
         if isinstance(answer, LLMCallError):
-            run.finish(group, f"LLMCallError: {answer}")
+            await run.finish(group, f"LLMCallError: {answer}")
             continue
         run.ledger.record(answer.usage, batch=True)
         try:
-            run.finish(group, bind_facts(parse_output(answer.text), group))
+            bound = bind_facts(parse_output(answer.text), group)
         except LLMOutputError as error:
             unusable.append((group, request, answer, error))
+        else:
+            await run.finish(group, bound)
     if journal is not None:  # every answer is stored, or is re-asked below (a normal call)
-        journal.forget_requests([request_digest(r, run.llm.model) for r in requests])
+        digests = [request_digest(r, run.llm.model) for r in requests]
+        await run.blocking(journal.forget_requests, digests)
     for group, request, answer, problem in unusable:
         try:
             bound = await _reask(run, request, answer, problem, group)
         except (LLMCallError, LLMOutputError) as error:
-            run.finish(group, f"{type(error).__name__}: {error}")
+            await run.finish(group, f"{type(error).__name__}: {error}")
         else:
-            run.finish(group, bound)
+            await run.finish(group, bound)
 
 
 def _request(run: _Run, group: Sequence[ExtractionItem]) -> LLMRequest:

@@ -5,30 +5,45 @@ the LLM, the result cache, where the memory document goes and how the user's
 profile status is updated. The status always ends ``complete`` or ``failed``
 (with a reason); a pass where some chunks failed saves the memory of the rest,
 ends ``failed`` naming them, and the next pass retries only those.
+
+Memory is bounded whatever the size of the export: the export streams through
+the chunker into the store in batches (:mod:`chunking.store.sync`), and the
+chunks to extract are read back from the store a page at a time. So the
+profile covers every conversation stored for the user, not only this export's.
+
+:func:`run_full_pass_async` keeps the event loop free: every blocking step
+(fetching, loading, chunking, the store, the cache, building and saving the
+memory, the status updates) runs on one worker thread (:class:`Offload`), and
+only the LLM calls run on the loop, at most ``concurrency`` at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from chunking.chunker import chunk_conversations
 from chunking.config import ChunkingConfig
 from chunking.formats import load_export
-from chunking.render import render
+from chunking.formats.sources import Source
+from chunking.model import Chunk, Conversation
+from chunking.store.base import SyncResult
 from chunking.tiers import ChunkTier
 from extraction.cache import FactCache
+from extraction.errors import ExtractionError
 from extraction.extract import ExtractionResult, Failure, extract_facts
-from extraction.items import ExtractionItem, item_from_chunk
+from extraction.items import item_from_chunk
 from extraction.ledger import Ledger, LedgerSummary
 from extraction.levers import DEFAULT_LEVERS, Levers
 from extraction.llm import LLM
 from extraction.memory import MemoryDocument, build_memory
 from extraction.models import DEFAULT_MODEL, get_model
+from extraction.offload import Offload
 from extraction.prompts import SYSTEM_PROMPT
 from extraction.store import ChunkStore
 
@@ -37,10 +52,15 @@ __all__ = ["PassResult", "file_memory_sink", "run_full_pass", "run_full_pass_asy
 log = logging.getLogger(__name__)
 
 Status = Literal["processing", "complete", "failed"]
-ExportFetcher = Callable[[], Path | str]
+ExportFetcher = Callable[[], Source]
+"""Returns the export: a path, or a binary file object (read, not closed, by the pass)."""
 MemorySink = Callable[[str, MemoryDocument], str]
 ProfileUpdater = Callable[[str, Status, "str | None"], None]
 Progress = Callable[[str, int, int], None]
+
+
+class PassCancelledError(ExtractionError):
+    """The pass was cancelled while its worker thread was reading the export."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,15 +121,25 @@ def file_memory_sink(directory: str | Path) -> MemorySink:
 
 @dataclass(slots=True)
 class _Chunked:
-    items: list[ExtractionItem] = field(default_factory=list)
     conversations: int = 0
     conversation_tokens: int = 0
     chunks: int = 0
 
 
 def run_full_pass(**options: Any) -> PassResult:
-    """:func:`run_full_pass_async` in a new event loop (same arguments)."""
-    return asyncio.run(run_full_pass_async(**options))
+    """:func:`run_full_pass_async` to completion (same arguments), from synchronous code.
+
+    With no event loop running in this thread, the pass runs in a new one.
+    Called from code that runs in a loop, it runs in a new loop on another
+    thread and blocks this one until it ends; async code should rather
+    ``await run_full_pass_async(...)``.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run_full_pass_async(**options))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="full-pass") as pool:
+        return pool.submit(lambda: asyncio.run(run_full_pass_async(**options))).result()
 
 
 async def run_full_pass_async(
@@ -132,8 +162,10 @@ async def run_full_pass_async(
 
     Args:
         user_id: whose export it is.
-        fetch_export: returns the local path of the export.
-        store: the chunk store (synced with every tier's chunks).
+        fetch_export: returns the export, a path or a binary file object (an
+            upload); called on the worker thread, so it may block.
+        store: the chunk store (synced with every tier's chunks); the chunks
+            to extract are read back from it.
         llm: who extracts facts.
         cache: earlier results, by chunk content, prompt and model.
         save_memory: stores the memory document; returns where.
@@ -143,7 +175,7 @@ async def run_full_pass_async(
         model: the logical model whose prices the ledger uses.
         export_format: the export's format (detected when ``None``).
         chunking: tier budgets and session gap.
-        on_progress: called with ``(stage, done, total)``.
+        on_progress: called on the event loop's thread with ``(stage, done, total)``.
 
     Returns:
         The result; ``status`` is ``complete`` or ``failed`` with a ``reason``.
@@ -151,99 +183,117 @@ async def run_full_pass_async(
     Raises:
         Exception: whatever ``update_profile`` raises: a status that cannot be
             recorded is not hidden (the pass's own result is logged first).
+        asyncio.CancelledError: the pass was cancelled; the status still ends
+            ``failed``, after the worker thread has stopped.
     """
     spec = get_model(model)
     ledger = Ledger(spec.prices, estimated=llm.estimates)
     notify = update_profile or (lambda _user, _status, _reason: None)
     report = on_progress or (lambda _stage, _done, _total: None)
-    notify(user_id, "processing", None)
-    result = PassResult(
-        status="failed",
-        reason="not started",
-        user_id=user_id,
-        ledger=ledger.summary(),
-        llm=llm.description,
-    )
-    try:
-        result = await _run(
-            user_id,
-            fetch_export,
-            store,
-            llm,
-            cache,
-            save_memory,
-            levers,
-            concurrency,
-            spec.min_cache_prefix_tokens,
-            export_format,
-            chunking or ChunkingConfig(),
-            report,
-            ledger,
-        )
-    except Exception as error:  # the status must always end, with the reason
-        log.exception("full pass for user %s failed", user_id)
+    async with Offload() as offload:
+        await offload(notify, user_id, "processing", None)
         result = PassResult(
             status="failed",
-            reason=f"{type(error).__name__}: {error}",
+            reason="cancelled",
             user_id=user_id,
             ledger=ledger.summary(),
             llm=llm.description,
         )
-    finally:  # the status ends even when the pass is cancelled
-        log.info(
-            "full pass for user %s: %s%s",
-            user_id,
-            result.status,
-            f" ({result.reason})" if result.reason else "",
-        )
-        notify(user_id, result.status, result.reason)
+        try:
+            result = await _run(
+                _Pass(
+                    user_id=user_id,
+                    fetch_export=fetch_export,
+                    store=store,
+                    llm=llm,
+                    cache=cache,
+                    save_memory=save_memory,
+                    levers=levers,
+                    concurrency=concurrency,
+                    min_cache_prefix=spec.min_cache_prefix_tokens,
+                    export_format=export_format,
+                    config=chunking or ChunkingConfig(),
+                    report=report,
+                    ledger=ledger,
+                    offload=offload,
+                )
+            )
+        except Exception as error:  # the status must always end, with the reason
+            log.warning(
+                "full pass for user %s failed: %s: %s", user_id, type(error).__name__, error
+            )
+            log.debug("full pass for user %s failed", user_id, exc_info=True)
+            result = PassResult(
+                status="failed",
+                reason=f"{type(error).__name__}: {error}",
+                user_id=user_id,
+                ledger=ledger.summary(),
+                llm=llm.description,
+            )
+        finally:  # the status ends even when the pass is cancelled
+            log.info(
+                "full pass for user %s: %s%s",
+                user_id,
+                result.status,
+                f" ({result.reason})" if result.reason else "",
+            )
+            offload.stopping.set()
+            await asyncio.shield(offload.drain())
+            await asyncio.shield(offload(notify, user_id, result.status, result.reason))
     return result
 
 
-async def _run(
-    user_id: str,
-    fetch_export: ExportFetcher,
-    store: ChunkStore,
-    llm: LLM,
-    cache: FactCache,
-    save_memory: MemorySink,
-    levers: Levers,
-    concurrency: int,
-    min_cache_prefix: int,
-    export_format: str | None,
-    config: ChunkingConfig,
-    report: Progress,
-    ledger: Ledger,
-) -> PassResult:
-    path = Path(fetch_export())
-    report("load", 0, 1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Pass:
+    user_id: str
+    fetch_export: ExportFetcher
+    store: ChunkStore
+    llm: LLM
+    cache: FactCache
+    save_memory: MemorySink
+    levers: Levers
+    concurrency: int
+    min_cache_prefix: int
+    export_format: str | None
+    config: ChunkingConfig
+    report: Progress
+    ledger: Ledger
+    offload: Offload
+
+
+async def _run(p: _Pass) -> PassResult:
+    p.report("load", 0, 1)
     chunked = _Chunked()
-    conversations = load_export(path, format=export_format)
-    sync = store.sync(user_id, _chunks(conversations, config, levers.tiers, chunked))
-    report("sync", chunked.chunks, chunked.chunks)
+    sync = await p.offload(_sync, p, chunked)
+    p.report("sync", chunked.chunks, chunked.chunks)
     log.info(
         "synced %d chunks of %d conversations: %s", chunked.chunks, chunked.conversations, sync
     )
+    tiers = p.levers.tiers
+    total = await p.offload(lambda: p.store.count_chunks(p.user_id, tiers=tiers))
+    stored = p.store.iter_chunks(p.user_id, tiers=tiers)  # read on the worker thread, by page
     extracted = await extract_facts(
-        chunked.items,
-        llm=llm,
-        cache=cache,
-        ledger=ledger,
-        levers=levers,
-        concurrency=concurrency,
+        (item_from_chunk(chunk) for chunk in stored),
+        llm=p.llm,
+        cache=p.cache,
+        ledger=p.ledger,
+        levers=p.levers,
+        concurrency=p.concurrency,
         system_prompt_tokens=_tokens(SYSTEM_PROMPT),
-        min_cache_prefix_tokens=min_cache_prefix,
-        on_progress=lambda done, total: report("extract", done, total),
+        min_cache_prefix_tokens=p.min_cache_prefix,
+        on_progress=lambda done, total: p.report("extract", done, total),
+        offload=p.offload,
+        total=total,
     )
-    document = build_memory(extracted.facts)
-    location = save_memory(user_id, document)
-    report("save", 1, 1)
+    document = await p.offload(build_memory, extracted.facts)
+    location = await p.offload(p.save_memory, p.user_id, document)
+    p.report("save", 1, 1)
     return PassResult(
         status="complete" if not extracted.failures else "failed",
         reason=_failure_reason(extracted),
-        user_id=user_id,
-        ledger=ledger.summary(),
-        llm=llm.description,
+        user_id=p.user_id,
+        ledger=p.ledger.summary(),
+        llm=p.llm.description,
         memory_location=location,
         conversations=chunked.conversations,
         conversation_tokens=chunked.conversation_tokens,
@@ -255,19 +305,35 @@ async def _run(
     )
 
 
-def _chunks(
-    conversations: Any, config: ChunkingConfig, tiers: tuple[ChunkTier, ...], into: _Chunked
-) -> Iterator[Any]:
-    """Every chunk, one conversation at a time; the wanted tiers' items are kept aside."""
+def _sync(p: _Pass, into: _Chunked) -> SyncResult:
+    """Fetch, load, chunk and sync the export (on the worker thread)."""
+    source = p.fetch_export()
+    conversations = load_export(source, format=p.export_format)
+    chunks = _counted(_stoppable(conversations, p.offload), p.config, into)
+    return p.store.sync(p.user_id, chunks)
+
+
+def _stoppable(conversations: Iterable[Conversation], offload: Offload) -> Iterator[Conversation]:
+    """The conversations, until the pass is stopped (checked between conversations)."""
     for conversation in conversations:
-        rendered = render(conversation)
+        if offload.stopping.is_set():
+            raise PassCancelledError(
+                "the pass was stopped while reading the export; the conversations written "
+                "so far are whole, and the next pass writes the rest"
+            )
+        yield conversation
+
+
+def _counted(
+    conversations: Iterable[Conversation], config: ChunkingConfig, into: _Chunked
+) -> Iterator[Chunk]:
+    """Every chunk, one conversation at a time, counted."""
+    for conversation in conversations:
         into.conversations += 1
         for chunk in chunk_conversations([conversation], config=config):
             into.chunks += 1
             if chunk.chunk_tier is ChunkTier.LARGE:
                 into.conversation_tokens += chunk.token_count
-            if chunk.chunk_tier in tiers:
-                into.items.append(item_from_chunk(chunk, rendered))
             yield chunk
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chunking.errors import MalformedExportError
+from chunking.errors import ConfigError, MalformedExportError
 from chunking.formats.values import conversation_id
 from chunking.model import Conversation
 
@@ -31,11 +31,34 @@ class ReadOptions:
             and the messages from the root to that leaf.
         thinking: keep the model's reasoning (ChatGPT ``thoughts`` and
             ``reasoning_recap`` messages, Claude ``thinking`` blocks).
+        max_message_chars: a longer message is cut to this many characters,
+            ending with a marker that says how many were cut (``None``: no
+            limit). The default, a million characters (about 250,000 tokens,
+            more than a model's context), is only ever reached by a paste.
+        max_conversation_chars: a conversation keeps its messages, in order,
+            while their text stays within this many characters; the rest are
+            left out and counted as dropped (``None``: no limit).
+
+    Raises:
+        ConfigError: a limit below 1.
     """
 
     keep_hidden: bool = False
     abandoned_branches: bool = False
     thinking: bool = True
+    max_message_chars: int | None = 1_000_000
+    max_conversation_chars: int | None = 4_000_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_message_chars", "max_conversation_chars"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ConfigError(
+                    f"ReadOptions.{name} must be a whole number of characters >= 1 or None, "
+                    f"got {value!r}"
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from chunking.errors import InvalidMessageError, MalformedExportError
 from chunking.formats import chatgpt, claude, plain
+from chunking.formats.limits import bound_parsed
 from chunking.formats.reader import Parsed, Reader, ReadOptions
 from chunking.formats.report import ExportReport
 from chunking.formats.sources import Document, Source, documents
@@ -127,6 +128,8 @@ def _read(
                     parsed = seen.first_copies(parsed, document, report)
                 if isinstance(parsed, Parsed):
                     if parsed.conversations:
+                        parsed, cut = bound_parsed(parsed, options)
+                        report.truncated += cut
                         report.add(parsed)
                         yield from parsed.conversations
                 elif strict:

@@ -30,6 +30,7 @@ class ExportReport:
         errors: the first few skip errors, with file, conversation and node.
         repeated: later copies of a conversation already yielded (same id, same
             messages), left out.
+        truncated: messages cut to ``ReadOptions.max_message_chars``.
     """
 
     files: int = 0
@@ -40,6 +41,7 @@ class ExportReport:
     placeholders: Counter[str] = field(default_factory=Counter)
     errors: list[MalformedExportError] = field(default_factory=list)
     repeated: int = 0
+    truncated: int = 0
 
     def add(self, parsed: Parsed) -> None:
         """Count a conversation read successfully."""
@@ -71,6 +73,8 @@ class ExportReport:
             line += f"; {count} placeholder{'s' if count != 1 else ''}{_reasons(self.placeholders)}"
         if self.repeated:
             line += f"; {self.repeated} repeated (same id and messages, read once)"
+        if self.truncated:
+            line += f"; {self.truncated} cut to the message size limit"
         return line
 
 

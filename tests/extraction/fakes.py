@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from chunking.config import CHUNKING_VERSION
@@ -77,6 +77,39 @@ class FakeChunkStore:
             and c.chunking_version == version
             and (conversation_id is None or c.conversation_id == conversation_id)
         ]
+
+    def iter_chunks(
+        self,
+        user_id: str,
+        *,
+        tiers: Collection[ChunkTier] | None = None,
+        version: int = CHUNKING_VERSION,
+        page_rows: int = 2_000,
+    ) -> Iterator[Chunk]:
+        rank = {ChunkTier.LARGE: 0, ChunkTier.MEDIUM: 1, ChunkTier.SMALL: 2}
+        wanted = [
+            c
+            for c in self.rows.get(user_id, {}).values()
+            if (tiers is None or c.chunk_tier in tiers) and c.chunking_version == version
+        ]
+        wanted.sort(key=lambda c: (c.conversation_id, rank[c.chunk_tier], c.chunk_index))
+        yield from wanted
+
+    def count_chunks(
+        self,
+        user_id: str,
+        *,
+        tiers: Collection[ChunkTier] | None = None,
+        version: int = CHUNKING_VERSION,
+    ) -> int:
+        return sum(1 for _ in self.iter_chunks(user_id, tiers=tiers, version=version))
+
+    def prune(self, user_id: str, *, keep: Collection[str]) -> SyncResult:
+        rows = self.rows.get(user_id, {})
+        doomed = [chunk_id for chunk_id, c in rows.items() if c.conversation_id not in keep]
+        for chunk_id in doomed:
+            del rows[chunk_id]
+        return SyncResult(pruned=len(doomed), rows_written=len(doomed))
 
     def close(self) -> None:
         self.closed = True
