@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 # The same throwaway PostgreSQL (or TEST_DATABASE_URL) as the tests use.
-from tests.conftest import postgres_url
+from tests.conftest import pg_database, postgres_url
 
-__all__ = ["postgres_url", "report"]
+__all__ = ["pg_database", "postgres_url", "report"]
 
 RESULTS: list[str] = []
 

@@ -11,29 +11,17 @@ import json
 import resource
 import sys
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from chunking.store import open_store
 from chunking.tokens import get_tokenizer
 from extraction.cache import SqliteFactCache
 from extraction.offline import OfflineLLM
 from extraction.pipeline import file_memory_sink, run_full_pass
 from tests.extraction.synthetic import write_export
-
-
-class CountingStore:
-    """Consumes the chunks like a database store would, keeping none in memory."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-
-    def sync(self, user_id: str, chunks: Iterable[Any], *, prune: bool = False) -> int:
-        for _ in chunks:
-            self.rows += 1
-        return self.rows
 
 
 def peak_mb() -> float:
@@ -47,18 +35,20 @@ def main(conversations: int, concurrency: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         export = write_export(root / "export.json", conversations)
-        store = CountingStore()
+        store = open_store(f"sqlite:///{root / 'store.sqlite3'}")
+        store.migrate()
         cache = SqliteFactCache(root / "cache.sqlite3")
         result = run_full_pass(
             user_id="bench",
             fetch_export=lambda: export,
-            store=store,  # type: ignore[arg-type]
+            store=store,
             llm=OfflineLLM(),
             cache=cache,
             save_memory=file_memory_sink(root / "memory"),
             concurrency=concurrency,
         )
         cache.close()
+        store.close()
     return {
         "status": result.status,
         "chunks": result.chunks_stored,
