@@ -7,6 +7,7 @@ reads no environment variable and does not import ``anthropic``.
 """
 
 from extraction.errors import ExtractionError
+from extraction.factory import build_llm, open_result_cache
 from extraction.facts import Fact
 from extraction.health import health
 from extraction.ledger import Ledger, LedgerSummary
@@ -31,9 +32,11 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_architecture.py chec
     "NAIVE",
     "PassResult",
     "Usage",
+    "build_llm",
     "build_memory",
     "health",
     "load_settings",
+    "open_result_cache",
     "run_full_pass",
     "run_full_pass_async",
 ]

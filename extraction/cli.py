@@ -12,8 +12,7 @@ from typing import Any
 
 from chunking.errors import ChunkingError
 from extraction.errors import ExtractionError
-from extraction.llm import LLM
-from extraction.settings import ExtractionSettings, load_settings
+from extraction.settings import load_settings
 
 __all__ = ["main"]
 
@@ -66,14 +65,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from extraction.factory import build_llm, open_result_cache
     from extraction.pipeline import file_memory_sink, run_full_pass
     from extraction.store import open_chunk_store
 
     overrides: dict[str, Any] = {"provider": args.provider} if args.provider else {}
     settings = load_settings(**overrides)
     log.info("settings: %s", settings.describe())
-    llm = _llm(settings)
-    cache = _cache(args.store, args.cache)
+    llm = build_llm(settings)
+    cache: Any = open_result_cache(args.store, args.cache)
     store = open_chunk_store(args.store)
     try:
         store.migrate()
@@ -104,26 +104,6 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(f"memory: {result.memory_location}")
     return 0 if result.status == "complete" else 1
-
-
-def _llm(settings: ExtractionSettings) -> LLM:
-    if settings.provider == "offline":
-        from extraction.offline import OfflineLLM
-
-        return OfflineLLM()
-    from extraction.anthropic_llm import AnthropicLLM
-    from extraction.client import make_client
-
-    return AnthropicLLM(make_client(settings), model=settings.model)
-
-
-def _cache(store_url: str, cache: str | None) -> Any:
-    from extraction.cache import SqliteFactCache
-    from extraction.cache_url import open_fact_cache
-
-    if cache:
-        return open_fact_cache(cache) if "://" in cache else SqliteFactCache(cache)
-    return open_fact_cache(store_url)  # beside the chunks: same file or same database
 
 
 def _costs(args: argparse.Namespace) -> int:
