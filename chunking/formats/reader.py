@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chunking.errors import ConfigError, MalformedExportError
+from chunking.formats.guard import DEFAULT_MAX_DEPTH
 from chunking.formats.values import conversation_id
 from chunking.model import Conversation
 
@@ -38,6 +39,9 @@ class ReadOptions:
         max_conversation_chars: a conversation keeps its messages, in order,
             while their text stays within this many characters; the rest are
             left out and counted as dropped (``None``: no limit).
+        max_depth: JSON nesting levels allowed before a file is refused as
+            not an export (an export nests about ten; the parser's memory
+            grows with the square of the depth).
 
     Raises:
         ConfigError: a limit below 1.
@@ -48,16 +52,20 @@ class ReadOptions:
     thinking: bool = True
     max_message_chars: int | None = 1_000_000
     max_conversation_chars: int | None = 4_000_000
+    max_depth: int = DEFAULT_MAX_DEPTH
 
     def __post_init__(self) -> None:
-        for name in ("max_message_chars", "max_conversation_chars"):
+        for name, what in (
+            ("max_message_chars", "characters >= 1 or None"),
+            ("max_conversation_chars", "characters >= 1 or None"),
+            ("max_depth", "levels >= 1"),
+        ):
             value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 1
-            ):
+            if value is None and name != "max_depth":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(
-                    f"ReadOptions.{name} must be a whole number of characters >= 1 or None, "
-                    f"got {value!r}"
+                    f"ReadOptions.{name} must be a whole number of {what}, got {value!r}"
                 )
 
 

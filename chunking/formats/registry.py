@@ -113,7 +113,10 @@ def _read(
         recognized = unrecognized = 0
         fallback = forced
         with document.open() as stream:
-            for item in raw_conversations(stream, name=document.name):
+            items = raw_conversations(
+                stream, name=document.name, max_depth=options.max_depth, repairs=report.repaired
+            )
+            for item in items:
                 name = forced or detect_format(item) or fallback
                 parsed: Parsed | MalformedExportError
                 if name is None:

@@ -31,6 +31,10 @@ class ExportReport:
         repeated: later copies of a conversation already yielded (same id, same
             messages), left out.
         truncated: messages cut to ``ReadOptions.max_message_chars``.
+        repaired: repairs of the bytes before parsing, by kind: invalid UTF-8
+            and lone surrogate escapes read as U+FFFD, integers over 64 bits
+            read as floats, numbers out of range as null, raw control
+            characters in strings escaped (:mod:`chunking.formats.guard`).
     """
 
     files: int = 0
@@ -42,6 +46,7 @@ class ExportReport:
     errors: list[MalformedExportError] = field(default_factory=list)
     repeated: int = 0
     truncated: int = 0
+    repaired: Counter[str] = field(default_factory=Counter)
 
     def add(self, parsed: Parsed) -> None:
         """Count a conversation read successfully."""
@@ -75,6 +80,8 @@ class ExportReport:
             line += f"; {self.repeated} repeated (same id and messages, read once)"
         if self.truncated:
             line += f"; {self.truncated} cut to the message size limit"
+        if self.repaired:
+            line += f"; {self.repaired.total()} repaired{_reasons(self.repaired)}"
         return line
 
 

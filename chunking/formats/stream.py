@@ -1,7 +1,11 @@
 """Incremental JSON: the raw conversations of one file, one at a time.
 
 The file is parsed with ``ijson`` so that only one conversation is in memory
-at a time, whatever the size of the file. Accepted shapes:
+at a time, whatever the size of the file, through a :class:`JsonGuard` that
+repairs what the parser would wrongly reject and refuses nesting that would
+cost it memory out of proportion (:mod:`chunking.formats.guard`). The
+parser reads a mebibyte at a time: with its default 64 KiB buffer, a long
+string with escapes or non-ASCII text parses in quadratic time. Accepted shapes:
 
 - a top-level list of conversations (the ChatGPT and Claude exports);
 - an object ``{"conversations": [...], ...}`` (streamed the same way);
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +27,7 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from chunking.errors import MalformedExportError
+from chunking.formats.guard import DEFAULT_MAX_DEPTH, JsonGuard
 from chunking.formats.sources import Readable, Replay, read_head
 
 __all__ = ["READ_ERRORS", "raw_conversations"]
@@ -37,20 +43,34 @@ READ_ERRORS = (
 """What the parser and the decompressors raise on bad bytes."""
 
 _BOM = b"\xef\xbb\xbf"
+_BUFFER = 1 << 20
 _JSON_LINES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _STARTS = frozenset({"start_map", "start_array"})
 _ENDS = frozenset({"end_map", "end_array"})
 
 
-def raw_conversations(stream: Readable, *, name: str) -> Iterator[Any]:
+def raw_conversations(
+    stream: Readable,
+    *,
+    name: str,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    repairs: Counter[str] | None = None,
+) -> Iterator[Any]:
     """Yield each raw conversation of a JSON (or JSON Lines) byte stream.
+
+    Args:
+        stream: the decompressed bytes.
+        name: the file, for messages.
+        max_depth: nesting levels allowed.
+        repairs: receives the guard's repairs of the bytes, by kind.
 
     Raises:
         MalformedExportError: the bytes are not JSON (truncated, binary,
-            empty); names the file and how many conversations were read.
+            empty) or nest too deep; names the file and how many
+            conversations were read.
     """
     count = 0
-    values = _values(stream, name)
+    values = _values(stream, name, max_depth, repairs if repairs is not None else Counter())
     while True:
         try:
             value = next(values)
@@ -67,7 +87,7 @@ def raw_conversations(stream: Readable, *, name: str) -> Iterator[Any]:
         yield value
 
 
-def _values(stream: Readable, name: str) -> Iterator[Any]:
+def _values(stream: Readable, name: str, max_depth: int, repairs: Counter[str]) -> Iterator[Any]:
     head = read_head(stream, 4096)
     head = head.removeprefix(_BOM)
     first = head.lstrip()[:1]
@@ -75,14 +95,19 @@ def _values(stream: Readable, name: str) -> Iterator[Any]:
         raise MalformedExportError(
             "the file is empty; expected a JSON export", path=name, kind="not json"
         )
-    replay = Replay(head, stream)
-    if name.lower().endswith(_JSON_LINES):
-        yield from ijson.items(replay, "", use_float=True, multiple_values=True)
-    elif first == b"[":
-        yield from ijson.items(replay, "item", use_float=True)
-    else:
-        events = ijson.parse(replay, use_float=True, multiple_values=True)
-        yield from _top_level(iter(events))
+    guard = JsonGuard(Replay(head, stream), name=name, max_depth=max_depth)
+    try:
+        if name.lower().endswith(_JSON_LINES):
+            yield from ijson.items(
+                guard, "", use_float=True, multiple_values=True, buf_size=_BUFFER
+            )
+        elif first == b"[":
+            yield from ijson.items(guard, "item", use_float=True, buf_size=_BUFFER)
+        else:
+            events = ijson.parse(guard, use_float=True, multiple_values=True, buf_size=_BUFFER)
+            yield from _top_level(iter(events))
+    finally:
+        repairs.update(guard.repairs)
 
 
 def _top_level(events: Iterator[tuple[str, str, Any]]) -> Iterator[Any]:
