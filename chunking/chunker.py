@@ -12,7 +12,7 @@ from chunking.atoms import Atoms, split_into_atoms
 from chunking.config import CHUNKING_VERSION, ChunkingConfig
 from chunking.model import Chunk, Conversation, _unchecked_chunk
 from chunking.packing import Packer
-from chunking.render import RenderedConversation, render
+from chunking.render import RenderedConversation, clean_text, render
 from chunking.sessions import session_starts
 from chunking.tiers import ChunkTier
 from chunking.tokens import Tokenizer, get_tokenizer
@@ -140,7 +140,7 @@ def _make_chunks(
     text, starts, prefix = messages.text, atoms.starts, atoms.prefix
     message_starts, message_ends, message_ids = messages.starts, messages.ends, messages.ids
     created_at = messages.created_at
-    conversation_id, title, total = conversation.id, conversation.title, len(runs)
+    conversation_id, title, total = conversation.id, clean_text(conversation.title), len(runs)
     id_prefix = f"{conversation_id}\x1f{tier.value}\x1f"
     id_suffix = f"\x1f{CHUNKING_VERSION}"
     sha256 = hashlib.sha256

@@ -22,7 +22,7 @@ from chunking.progress import progress
 from chunking.store.cli import register as register_store_commands
 from chunking.tiers import ChunkTier
 
-__all__ = ["main"]
+__all__ = ["main", "resource_error"]
 
 log = logging.getLogger("chunking")
 
@@ -37,6 +37,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ChunkingError, OSError) as error:  # bad input, or an output that cannot be written
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (MemoryError, RecursionError) as error:  # input past every limit: say so, no traceback
+        print(f"error: {resource_error(error, getattr(args, 'export', None))}", file=sys.stderr)
+        return 2
+
+
+def resource_error(error: MemoryError | RecursionError, export: object) -> str:
+    """What a command line says when an input exhausted memory or the stack."""
+    what = "memory" if isinstance(error, MemoryError) else "the stack (nesting too deep)"
+    where = f" reading {export}" if export is not None else ""
+    return (
+        f"ran out of {what}{where}; the input is far outside what a chat export looks like. "
+        "Check the file, or lower the limits in chunking.formats.ReadOptions"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

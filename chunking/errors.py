@@ -25,6 +25,8 @@ Every message says what was received, what was expected and what to do.
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
     "AmbiguousChunkError",
     "ChunkingError",
@@ -36,7 +38,26 @@ __all__ = [
     "SchemaMismatchError",
     "StoreError",
     "StoreURLError",
+    "shown",
 ]
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel = 2
+_SHOWN.maxstring = 80
+_SHOWN.maxother = 80
+_SHOWN.maxlist = _SHOWN.maxdict = 4
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut short: at most two levels deep and about 80 characters a value.
+
+    Error messages show what they received with it: a value from an export
+    may be nested thousands of levels deep or megabytes long.
+
+    >>> shown([[[["deep"]]]])
+    '[[[...]]]'
+    """
+    return _SHOWN.repr(value)
 
 
 class ChunkingError(Exception):

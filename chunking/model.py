@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from chunking.errors import InvalidMessageError
+from chunking.errors import InvalidMessageError, shown
 from chunking.tiers import ChunkTier
 
 __all__ = ["Chunk", "Conversation", "Message", "Role"]
@@ -30,8 +30,19 @@ def _check_date(value: object, owner: str) -> None:
     if value is not None and not isinstance(value, datetime):
         raise InvalidMessageError(
             f"{owner}: created_at must be a datetime or None, got {type(value).__name__} "
-            f"{value!r}; parse it first (the readers do)"
+            f"{shown(value)}; parse it first (the readers do)"
         )
+
+
+def _check_unicode(value: str, what: str) -> None:
+    """Refuse an id holding a lone surrogate: no database or UTF-8 file can store it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidMessageError(
+            f"{what} {shown(value)} holds a lone surrogate (not valid Unicode); an id must be "
+            "storable as UTF-8. The export readers never produce one"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,27 +65,31 @@ class Message:
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
-            raise InvalidMessageError(f"message id must be a non-empty string, got {self.id!r}")
+            raise InvalidMessageError(
+                f"message id must be a non-empty string, got {shown(self.id)}"
+            )
+        _check_unicode(self.id, "message id")
         if not isinstance(self.content, str):
             raise InvalidMessageError(
-                f"message {self.id!r}: content must be a string, got {type(self.content).__name__}"
+                f"message {shown(self.id)}: content must be a string, "
+                f"got {type(self.content).__name__}"
             )
         try:
             object.__setattr__(self, "role", Role(self.role))
         except ValueError:
             valid = ", ".join(role.value for role in Role)
             raise InvalidMessageError(
-                f"message {self.id!r}: role {self.role!r} is not one of {valid}"
+                f"message {shown(self.id)}: role {shown(self.role)} is not one of {valid}"
             ) from None
-        _check_date(self.created_at, f"message {self.id!r}")
+        _check_date(self.created_at, f"message {shown(self.id)}")
         if self.name is not None and not isinstance(self.name, str):
             raise InvalidMessageError(
-                f"message {self.id!r}: name must be a string or None, got "
+                f"message {shown(self.id)}: name must be a string or None, got "
                 f"{type(self.name).__name__}"
             )
         if self.name is not None and (not self.name.strip() or self.name != self.name.strip()):
             raise InvalidMessageError(
-                f"message {self.id!r}: name {self.name!r} must be non-empty, without "
+                f"message {shown(self.id)}: name {shown(self.name)} must be non-empty, without "
                 "surrounding whitespace"
             )
 
@@ -96,25 +111,26 @@ class Conversation:
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InvalidMessageError(
-                f"conversation id must be a non-empty string, got {self.id!r}"
+                f"conversation id must be a non-empty string, got {shown(self.id)}"
             )
+        _check_unicode(self.id, "conversation id")
         if not isinstance(self.title, str):
             raise InvalidMessageError(
-                f"conversation {self.id!r}: title must be a string (may be empty), got "
+                f"conversation {shown(self.id)}: title must be a string (may be empty), got "
                 f"{type(self.title).__name__}"
             )
-        _check_date(self.created_at, f"conversation {self.id!r}")
+        _check_date(self.created_at, f"conversation {shown(self.id)}")
         object.__setattr__(self, "messages", tuple(self.messages))
         seen: set[str] = set()
         for message in self.messages:
             if not isinstance(message, Message):
                 raise InvalidMessageError(
-                    f"conversation {self.id!r}: expected Message objects, got "
+                    f"conversation {shown(self.id)}: expected Message objects, got "
                     f"{type(message).__name__}"
                 )
             if message.id in seen:
                 raise InvalidMessageError(
-                    f"conversation {self.id!r}: message id {message.id!r} appears twice; "
+                    f"conversation {shown(self.id)}: message id {shown(message.id)} appears twice; "
                     "message ids must be unique within a conversation"
                 )
             seen.add(message.id)
@@ -154,7 +170,7 @@ class Chunk:
             object.__setattr__(self, "chunk_tier", ChunkTier.parse(self.chunk_tier))
         if not 0 <= self.start <= self.end:
             raise InvalidMessageError(
-                f"chunk {self.id!r}: span [{self.start}, {self.end}) is not a valid span"
+                f"chunk {shown(self.id)}: span [{self.start}, {self.end}) is not a valid span"
             )
         if not self.id:
             raise InvalidMessageError("chunk id must be a non-empty string")

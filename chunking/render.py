@@ -8,7 +8,7 @@ from operator import add
 
 from chunking.model import _ROLE_LABELS, Conversation, Message
 
-__all__ = ["MESSAGE_SEPARATOR", "RenderedConversation", "conversation_text", "render"]
+__all__ = ["MESSAGE_SEPARATOR", "RenderedConversation", "clean_text", "conversation_text", "render"]
 
 MESSAGE_SEPARATOR = "\n\n"
 _REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
@@ -58,7 +58,7 @@ def render(conversation: Conversation) -> RenderedConversation:
     starts = list(accumulate(map(add, lengths, repeat(len(MESSAGE_SEPARATOR))), initial=0))
     starts.pop()  # the offset after the last block
     return RenderedConversation(
-        text=_clean(MESSAGE_SEPARATOR.join(blocks)),
+        text=clean_text(MESSAGE_SEPARATOR.join(blocks)),
         messages=messages,
         message_starts=tuple(starts),
         message_ends=tuple(map(add, starts, lengths)),
@@ -70,8 +70,15 @@ def conversation_text(conversation: Conversation) -> str:
     return render(conversation).text
 
 
-def _clean(text: str) -> str:
-    """Replace NUL and lone surrogates by U+FFFD, keeping every other offset."""
+def clean_text(text: str) -> str:
+    """Replace NUL and lone surrogates by U+FFFD, keeping every other offset.
+
+    What every stored text goes through: PostgreSQL's ``text`` holds no NUL,
+    and UTF-8 holds no lone surrogate.
+
+    >>> clean_text("a\\x00b\\udc00") == "a\\ufffdb\\ufffd"
+    True
+    """
     if "\x00" in text:
         text = text.replace("\x00", _REPLACEMENT)
     try:

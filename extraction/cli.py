@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from chunking.cli import resource_error
 from chunking.errors import ChunkingError
 from extraction.errors import ExtractionError
 from extraction.settings import load_settings
@@ -27,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except (ExtractionError, ChunkingError) as error:  # a bad setting, export or store
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (MemoryError, RecursionError) as error:
+        print(f"error: {resource_error(error, getattr(args, 'export', None))}", file=sys.stderr)
         return 2
 
 
@@ -103,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
             + (" (estimates)" if ledger.estimated else "")
         )
         print(f"memory: {result.memory_location}")
+    if result.input_error:
+        return 2
     return 0 if result.status == "complete" else 1
 
 

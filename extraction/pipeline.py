@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from chunking.chunker import chunk_conversations
 from chunking.config import ChunkingConfig
+from chunking.errors import ChunkingError
 from chunking.formats import load_export
 from chunking.formats.sources import Source
 from chunking.model import Chunk, Conversation
@@ -80,6 +81,8 @@ class PassResult:
     facts: int = 0
     failures: tuple[Failure, ...] = ()
     sync: Any = None
+    input_error: bool = False
+    """The pass failed on its input (an unreadable export, a bad store or setting), not a step."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the CLI's ``--json`` output)."""
@@ -96,6 +99,7 @@ class PassResult:
             "chunks_extracted": self.chunks_extracted,
             "facts": self.facts,
             "failures": [{"chunk_id": f.chunk_id, "reason": f.reason} for f in self.failures],
+            "input_error": self.input_error,
         }
 
 
@@ -219,16 +223,20 @@ async def run_full_pass_async(
                 )
             )
         except Exception as error:  # the status must always end, with the reason
-            log.warning(
-                "full pass for user %s failed: %s: %s", user_id, type(error).__name__, error
+            bad_input = isinstance(
+                error, ChunkingError | ExtractionError | MemoryError | RecursionError
             )
-            log.debug("full pass for user %s failed", user_id, exc_info=True)
+            if bad_input:  # the export, the store or a setting: the reason says it all
+                log.warning("full pass for user %s failed: %s", user_id, error)
+            else:  # a bug, or a failure nothing here foresaw: keep the traceback
+                log.exception("full pass for user %s failed", user_id)
             result = PassResult(
                 status="failed",
                 reason=f"{type(error).__name__}: {error}",
                 user_id=user_id,
                 ledger=ledger.summary(),
                 llm=llm.description,
+                input_error=bad_input,
             )
         finally:  # the status ends even when the pass is cancelled
             log.info(

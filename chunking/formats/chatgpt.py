@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from chunking.errors import InvalidMessageError
+from chunking.errors import InvalidMessageError, shown
 from chunking.formats.chatgpt_content import THINKING_TYPES, render_content
 from chunking.formats.chatgpt_tree import active_leaf, leaves, path_to
 from chunking.formats.reader import Location, Parsed, ReadOptions, locate_conversation
@@ -188,5 +188,7 @@ def _role(message: dict[str, Any], where: Location, node_id: str) -> Role:
         return _ROLES[role]
     valid = ", ".join(_ROLES)
     raise where.error(
-        f"author role is {role!r}; expected one of {valid}", kind="invalid role", node_id=node_id
+        f"author role is {shown(role)}; expected one of {valid}",
+        kind="invalid role",
+        node_id=node_id,
     )

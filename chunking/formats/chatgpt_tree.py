@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chunking.errors import shown
 from chunking.formats.reader import Location
 
 __all__ = ["active_leaf", "leaves", "path_to"]
@@ -61,7 +62,7 @@ def parent_of(mapping: dict[str, Any], node_id: str, where: Location) -> str | N
         )
     if parent not in mapping:
         raise where.error(
-            f"'parent' names node {parent!r}, which is not in 'mapping'",
+            f"'parent' names node {shown(parent)}, which is not in 'mapping'",
             kind="unknown node",
             node_id=node_id,
         )
@@ -84,11 +85,20 @@ def active_leaf(item: dict[str, Any], mapping: dict[str, Any], where: Location) 
     Returns ``None`` for an empty mapping.
 
     Raises:
-        MalformedExportError: ``current_node`` is not a string or names no node.
+        MalformedExportError: ``current_node`` is not a string or names no
+            node, or without it, no node is a leaf (the parent links form a
+            cycle: the same error as a ``current_node`` inside the cycle).
     """
     current = item.get("current_node")
     if current is None:
         candidates = leaves(mapping)
+        if mapping and not candidates:
+            raise where.error(
+                "every node is some node's parent, so the parent links form a cycle; "
+                "expected a tree whose parents lead to a root",
+                kind="cycle",
+                node_id=next(iter(mapping)),
+            )
         return max(candidates, key=lambda node_id: _created(mapping[node_id]), default=None)
     if not isinstance(current, str):
         raise where.error(

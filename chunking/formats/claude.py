@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from chunking.errors import InvalidMessageError
+from chunking.errors import InvalidMessageError, shown
 from chunking.formats.reader import Location, Parsed, ReadOptions, locate_conversation
 from chunking.formats.values import parse_time, text
 from chunking.model import Conversation, Message, Role
@@ -81,7 +81,7 @@ def _message(
     role = _SENDERS.get(sender) if isinstance(sender, str) else None
     if role is None:
         raise where.error(
-            f"'sender' is {sender!r}; expected 'human' or 'assistant'",
+            f"'sender' is {shown(sender)}; expected 'human' or 'assistant'",
             kind="invalid role",
             node_id=message_id,
         )

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from chunking.errors import ConfigError, MalformedExportError
 from chunking.formats.guard import DEFAULT_MAX_DEPTH
+from chunking.formats.sources import Decompression
 from chunking.formats.values import conversation_id
 from chunking.model import Conversation
 
@@ -42,6 +43,8 @@ class ReadOptions:
         max_depth: JSON nesting levels allowed before a file is refused as
             not an export (an export nests about ten; the parser's memory
             grows with the square of the depth).
+        decompression: how far a zip member or a gzip file may grow
+            (a guard against decompression bombs).
 
     Raises:
         ConfigError: a limit below 1.
@@ -53,6 +56,7 @@ class ReadOptions:
     max_message_chars: int | None = 1_000_000
     max_conversation_chars: int | None = 4_000_000
     max_depth: int = DEFAULT_MAX_DEPTH
+    decompression: Decompression = field(default_factory=Decompression)
 
     def __post_init__(self) -> None:
         for name, what in (

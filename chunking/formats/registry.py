@@ -108,7 +108,7 @@ def _read(
 ) -> Iterator[Conversation]:
     index = 0
     seen = _Seen()
-    for document in documents(source):
+    for document in documents(source, limits=options.decompression):
         report.files += 1
         recognized = unrecognized = 0
         fallback = forced

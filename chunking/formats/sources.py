@@ -5,6 +5,13 @@ named ``conversations.json`` or ``conversations-NNN.json`` (newer exports are
 split; optionally ``.gz``), in folder then number order; other members
 (``user.json``, images, ...) are ignored. Any file may be gzip-compressed; it
 is recognised by its magic bytes, not its name.
+
+Decompression is bounded (:class:`Decompression`): a zip member that says it
+holds more than ``max_bytes``, or that would grow more than ``max_ratio``
+times, is refused before it is read, and a gzip stream is counted as it is
+read and stopped at the same limits. A zip this module cannot read (one
+protected by a password, or compressed with a method Python's ``zipfile``
+lacks, such as Deflate64) is a ``MalformedExportError`` that says what to do.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -23,7 +31,7 @@ from typing import IO, Protocol
 
 from chunking.errors import MalformedExportError
 
-__all__ = ["Document", "Readable", "Replay", "Source", "documents", "read_head"]
+__all__ = ["Decompression", "Document", "Readable", "Replay", "Source", "documents", "read_head"]
 
 
 class Readable(Protocol):
@@ -44,6 +52,26 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
+class Decompression:
+    """How far a compressed file may grow.
+
+    Attributes:
+        max_bytes: the most bytes one decompressed file may hold.
+        max_ratio: the most it may grow over its compressed size, once it
+            holds more than ``ratio_after`` bytes (small files compress
+            unevenly; a bomb grows a thousandfold).
+        ratio_after: bytes read before the ratio is checked.
+    """
+
+    max_bytes: int = 16 * 2**30
+    max_ratio: float = 100.0
+    ratio_after: int = 64 * 2**20
+
+
+_DEFAULT_DECOMPRESSION = Decompression()
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One JSON file of an export.
 
@@ -56,21 +84,25 @@ class Document:
     open: Callable[[], AbstractContextManager[Readable]]
 
 
-def documents(source: Source) -> Iterator[Document]:
+def documents(
+    source: Source, *, limits: Decompression = _DEFAULT_DECOMPRESSION
+) -> Iterator[Document]:
     """Yield the JSON files of the export at ``source``.
 
     A zip stays open while its documents are being read.
 
     Raises:
-        MalformedExportError: the path does not exist, or a zip or folder has
-            no conversations file.
+        MalformedExportError: the path does not exist, a zip or folder has
+            no conversations file, or a zip member cannot be read (a
+            password, an unsupported method, over the decompression limits:
+            raised when that member is opened).
     """
     if not isinstance(source, str | os.PathLike):
-        yield from _stream_documents(source)
+        yield from _stream_documents(source, limits)
         return
     path = Path(source)
     if path.is_dir():
-        yield from _folder_documents(path)
+        yield from _folder_documents(path, limits)
     elif not path.is_file():
         raise MalformedExportError(
             "no such file or folder; expected the path of an export",
@@ -79,12 +111,12 @@ def documents(source: Source) -> Iterator[Document]:
         )
     elif _magic(path) in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC):
         with _zip(path, str(path)) as archive:
-            yield from _zip_documents(archive, str(path))
+            yield from _zip_documents(archive, str(path), limits)
     else:
-        yield Document(str(path), partial(_open_path, path))
+        yield Document(str(path), partial(_open_path, path, limits))
 
 
-def _stream_documents(stream: IO[bytes]) -> Iterator[Document]:
+def _stream_documents(stream: IO[bytes], limits: Decompression) -> Iterator[Document]:
     name = str(getattr(stream, "name", "<stream>"))
     seekable = bool(getattr(stream, "seekable", lambda: False)())
     start = stream.tell() if seekable else 0
@@ -99,15 +131,15 @@ def _stream_documents(stream: IO[bytes]) -> Iterator[Document]:
                 kind="not json",
             )
         with _zip(stream, name) as archive:
-            yield from _zip_documents(archive, name)
+            yield from _zip_documents(archive, name, limits)
         return
     if seekable:
-        yield Document(name, lambda: _decoded(_Borrowed(b"", stream)))
+        yield Document(name, lambda: _decoded(_Borrowed(b"", stream), name, limits))
     else:
-        yield Document(name, lambda: _decoded(_Borrowed(head, stream)))
+        yield Document(name, lambda: _decoded(_Borrowed(head, stream), name, limits))
 
 
-def _folder_documents(folder: Path) -> Iterator[Document]:
+def _folder_documents(folder: Path, limits: Decompression) -> Iterator[Document]:
     found = sorted(
         (
             path
@@ -124,10 +156,12 @@ def _folder_documents(folder: Path) -> Iterator[Document]:
             kind="not an export",
         )
     for path in found:
-        yield Document(str(path), partial(_open_path, path))
+        yield Document(str(path), partial(_open_path, path, limits))
 
 
-def _zip_documents(archive: zipfile.ZipFile, name: str) -> Iterator[Document]:
+def _zip_documents(
+    archive: zipfile.ZipFile, name: str, limits: Decompression
+) -> Iterator[Document]:
     members = sorted((info.filename for info in archive.infolist() if _is_member(info)), key=_order)
     if not members:
         listed = ", ".join(info.filename for info in archive.infolist()[:5]) or "nothing"
@@ -138,7 +172,8 @@ def _zip_documents(archive: zipfile.ZipFile, name: str) -> Iterator[Document]:
             kind="not an export",
         )
     for member in members:
-        yield Document(f"{name}:{member}", partial(_open_member, archive, member))
+        where = f"{name}:{member}"
+        yield Document(where, partial(_open_member, archive, member, where, limits))
 
 
 def _is_member(info: zipfile.ZipInfo) -> bool:
@@ -171,23 +206,75 @@ def _zip(file: Path | IO[bytes], name: str) -> Iterator[zipfile.ZipFile]:
         yield archive
 
 
-def _open_path(path: Path) -> AbstractContextManager[Readable]:
-    return _decoded(path.open("rb"))
-
-
-def _open_member(archive: zipfile.ZipFile, member: str) -> AbstractContextManager[Readable]:
-    return _decoded(archive.open(member))
+def _open_path(path: Path, limits: Decompression) -> AbstractContextManager[Readable]:
+    return _decoded(path.open("rb"), str(path), limits)
 
 
 @contextmanager
-def _decoded(raw: Readable) -> Iterator[Readable]:
-    """``raw``, gunzipped when it starts with the gzip magic bytes; closed after."""
+def _open_member(
+    archive: zipfile.ZipFile, member: str, where: str, limits: Decompression
+) -> Iterator[Readable]:
+    info = archive.getinfo(member)
+    _check_growth(info.file_size, info.compress_size, where, limits)
+    try:
+        raw = archive.open(member)
+    except RuntimeError as error:  # zipfile's way of saying "encrypted"
+        raise MalformedExportError(
+            f"the zip member is protected by a password ({error}); export the data again, "
+            "or unzip it and pass the conversations file",
+            path=where,
+            kind="not readable",
+        ) from error
+    except NotImplementedError as error:
+        raise MalformedExportError(
+            f"the zip member uses a compression method Python cannot read ({error}); "
+            "unzip it with another tool and pass the folder, or re-zip it with Deflate",
+            path=where,
+            kind="not readable",
+        ) from error
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+        raise MalformedExportError(
+            f"the zip member cannot be read ({error}); the archive may be damaged: "
+            "download it again",
+            path=where,
+            kind="not json",
+        ) from error
+    with _decoded(raw, where, limits) as stream:
+        yield stream
+
+
+def _check_growth(size: int, compressed: int, where: str, limits: Decompression) -> None:
+    """Refuse a file of ``size`` bytes from ``compressed`` bytes beyond the limits."""
+    ratio = size / max(compressed, 1)
+    if size > limits.max_bytes or (size > limits.ratio_after and ratio > limits.max_ratio):
+        raise MalformedExportError(
+            f"decompressing would give {size:,} bytes from {compressed:,} (a ratio of "
+            f"{ratio:,.0f}:1); the limits are {limits.max_bytes:,} bytes and a ratio of "
+            f"{limits.max_ratio:,.0f}:1 (Decompression). A chat export does not grow like "
+            "that: the file may be a decompression bomb",
+            path=where,
+            kind="too large",
+        )
+
+
+@contextmanager
+def _decoded(raw: Readable, where: str, limits: Decompression) -> Iterator[Readable]:
+    """``raw``, gunzipped (within ``limits``) when it starts with the gzip magic; closed after."""
     with ExitStack() as stack:
         stack.callback(Replay(b"", raw).close)
-        head = read_head(raw, 2)
+        try:
+            head = read_head(raw, 2)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+            raise MalformedExportError(
+                f"the file cannot be read ({error}); it may be damaged: download it again",
+                path=where,
+                kind="not json",
+            ) from error
         replay = Replay(head, raw)
         if head == _GZIP_MAGIC:
-            yield stack.enter_context(gzip.GzipFile(fileobj=replay, mode="rb"))
+            counted = _Counted(replay)
+            unzipped = stack.enter_context(gzip.GzipFile(fileobj=counted, mode="rb"))
+            yield _Bounded(unzipped, counted, where, limits)
         else:
             yield replay
 
@@ -243,3 +330,37 @@ class _Borrowed(Replay):
 
     def close(self) -> None:
         """The caller opened the stream; the caller closes it."""
+
+
+class _Counted(Replay):
+    """Counts the bytes read through it."""
+
+    def __init__(self, stream: Readable) -> None:
+        super().__init__(b"", stream)
+        self.count = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes, counted."""
+        data = super().read(size)
+        self.count += len(data)
+        return data
+
+
+class _Bounded:
+    """A decompressing stream stopped at the limits of :class:`Decompression`."""
+
+    def __init__(
+        self, stream: Readable, compressed: _Counted, where: str, limits: Decompression
+    ) -> None:
+        self._stream = stream
+        self._compressed = compressed
+        self._where = where
+        self._limits = limits
+        self._count = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` decompressed bytes; raises past the limits."""
+        data = self._stream.read(size)
+        self._count += len(data)
+        _check_growth(self._count, self._compressed.count, self._where, self._limits)
+        return data

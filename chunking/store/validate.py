@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from chunking.errors import InvalidChunkError
+from chunking.errors import InvalidChunkError, shown
 from chunking.model import Chunk
 from chunking.tiers import ChunkTier
 
@@ -23,8 +23,15 @@ def validate_user_id(user_id: object) -> str:
     """Return ``user_id`` if it is a non-empty string without NUL, else raise."""
     if not isinstance(user_id, str) or not user_id or "\x00" in user_id:
         raise InvalidChunkError(
-            f"user id {user_id!r} must be a non-empty string without NUL characters"
+            f"user id {shown(user_id)} must be a non-empty string without NUL characters"
         )
+    try:
+        user_id.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidChunkError(
+            f"user id {shown(user_id)} holds a lone surrogate (not valid Unicode; a command "
+            "line given bytes that are not UTF-8 makes one); pass the id as UTF-8 text"
+        ) from None
     return user_id
 
 

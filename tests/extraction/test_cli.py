@@ -81,3 +81,24 @@ def test_costs_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert names[0] == "naive"
     assert "default_levers" in names
     assert "stand-in" in report["llm"]
+
+
+@pytest.mark.parametrize(
+    "content", [b'[{"id": "c", "mapping": ', b"\x00\x01 not json", b"[" * 1_000 + b"]" * 1_000]
+)
+def test_an_unreadable_export_is_status_2_and_one_warning_never_a_traceback(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
+) -> None:
+    export = tmp_path / "export.json"
+    export.write_bytes(content)
+    argv = ["run", str(export), "--user", "u", "--provider", "offline", "--json"]
+    store = f"sqlite:///{tmp_path / 'chunks.db'}"
+    assert main([*argv, "--store", store, "--out", str(tmp_path / "mem")]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "failed"
+    assert report["input_error"] is True
+    assert str(export) in report["reason"]
+    assert not [record for record in caplog.records if record.exc_info]

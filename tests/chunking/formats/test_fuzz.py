@@ -79,15 +79,19 @@ def _time_limit(seconds: int) -> Iterator[None]:
 def _read_all(raw: bytes, *, strict: bool, options: ReadOptions = DEFAULT) -> None:
     """Read the whole export; anything but a ChunkingError (or a hang) fails the test."""
     report = ExportReport()
+    yielded = 0
     with _time_limit(SECONDS):
         try:
             for conversation in load_export(
                 io.BytesIO(raw), strict=strict, report=report, options=options
             ):
                 assert conversation.id
+                yielded += 1
         except ChunkingError:
             pass
-    assert report.summary()
+    # The report counts exactly what was yielded, and its summary says so.
+    assert report.conversations == yielded
+    assert report.summary().startswith(f"{yielded} conversations read, ")
 
 
 def _containers(value: Any) -> list[tuple[Any, Any]]:
