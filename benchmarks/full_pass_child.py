@@ -8,7 +8,6 @@ only imports and loads the tokenizer (the reference).
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -22,16 +21,13 @@ from extraction.cache import SqliteFactCache
 from extraction.offline import OfflineLLM
 from extraction.pipeline import file_memory_sink, run_full_pass
 from tests.extraction.synthetic import write_export
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from tests.rss import peak_rss_mb
 
 
 def main(conversations: int, concurrency: int) -> dict[str, Any]:
     get_tokenizer()
     if conversations == 0:
-        return {"chunks": 0, "peak_rss_mb": peak_mb()}
+        return {"chunks": 0, "peak_rss_mb": peak_rss_mb()}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         export = write_export(root / "export.json", conversations)
@@ -54,7 +50,7 @@ def main(conversations: int, concurrency: int) -> dict[str, Any]:
         "chunks": result.chunks_stored,
         "chunks_extracted": result.chunks_extracted,
         "calls": result.ledger.calls,
-        "peak_rss_mb": peak_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

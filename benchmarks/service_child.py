@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import io
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -29,12 +28,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chunking.tokens import get_tokenizer
+from tests.rss import peak_rss_mb
 
 HEARTBEAT_S = 0.010
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_cli(main: Any, argv: list[str]) -> int:
@@ -109,7 +105,7 @@ def main(argv: list[str]) -> dict[str, Any]:
     elif mode != "baseline":
         raise SystemExit(f"unknown mode {mode!r}; expected baseline, import, run or stall")
     figures["seconds"] = round(time.perf_counter() - started, 2)
-    figures["peak_rss_mb"] = round(peak_mb(), 1)
+    figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return figures
 
 

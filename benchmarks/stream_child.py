@@ -9,15 +9,17 @@ spent inside the reader, conversations, chunks and the peak RSS (ru_maxrss).
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from chunking import Conversation, chunk_conversations
 from chunking.formats import ExportReport, load_export
 from chunking.tokens import get_tokenizer
+from tests.rss import peak_rss_mb
 
 
 def main(export: Path, mode: str) -> dict[str, object]:
@@ -53,7 +55,7 @@ def main(export: Path, mode: str) -> dict[str, object]:
         "conversations": report.conversations,
         "messages": report.messages,
         "chunks": chunks,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "summary": report.summary(),
     }
 

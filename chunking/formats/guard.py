@@ -12,6 +12,9 @@ the byte stream and, piece by piece, before the parser sees a byte:
   overflow error), and a number beyond the float range as ``null``;
 - escapes a raw control character inside a string (``\\u0000``) rather than
   rejecting the file;
+- cuts a string longer than ``max_string_bytes`` there, ending it with
+  ``[cut: the string is longer than N bytes]`` (the parser holds a string
+  several times over while it builds it: a 13 MB message cost 300 MB);
 - refuses nesting deeper than ``max_depth`` levels, the parser's memory being
   quadratic in depth (an export nests about ten levels).
 
@@ -28,14 +31,21 @@ from collections import Counter
 from chunking.errors import MalformedExportError
 from chunking.formats.sources import Readable
 
-__all__ = ["DEFAULT_MAX_DEPTH", "JsonGuard"]
+__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_STRING_BYTES", "MIN_MAX_STRING_BYTES", "JsonGuard"]
 
 DEFAULT_MAX_DEPTH = 64
 """Nesting levels allowed; a ChatGPT or Claude export nests about ten."""
 
+DEFAULT_MAX_STRING_BYTES = 6 * 2**20
+"""Bytes of one JSON string passed to the parser: 500,000 characters take at most 6 MB."""
+
 _PIECE = 1 << 20
+MIN_MAX_STRING_BYTES = 2 * _PIECE
+"""The smallest string limit: twice a piece, so a string cut is always one that spans pieces."""
 # A string from its opening quote (or the rest of one, from a continuation) to its close.
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+# A string, or one that runs to the end of the piece: one match either way, never a rescan.
+_STRING_OR_OPEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+_BACKSLASH_RUN = re.compile(rb'\\++"?')  # always matches a whole run: linear
 _STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _BRACKETS = bytes(range(256)).translate(None, b"[]{}")  # every byte but the four
 _SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -52,7 +62,7 @@ _NUMBER_SHAPES = bytes(
     for b in range(256)
 )
 _TOKEN = re.compile(
-    rb'(?P<string>"[^"\\]*(?:\\.[^"\\]*)*")'
+    rb'(?P<string>"(?:[^"\\]++|\\.)*+"?)'
     rb"|(?P<number>-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)",
     re.DOTALL,
 )
@@ -69,19 +79,31 @@ class JsonGuard:
         stream: the raw (decompressed) bytes.
         name: the file, for error messages.
         max_depth: nesting levels allowed.
+        max_string_bytes: bytes of one string passed on (at least
+            :data:`MIN_MAX_STRING_BYTES`).
 
     Raises (from :meth:`read`):
         MalformedExportError: nesting deeper than ``max_depth`` (kind ``"too deep"``).
     """
 
-    def __init__(self, stream: Readable, *, name: str, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+    def __init__(
+        self,
+        stream: Readable,
+        *,
+        name: str,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_string_bytes: int = DEFAULT_MAX_STRING_BYTES,
+    ) -> None:
         self._stream = stream
         self._name = name
         self._max_depth = max_depth
+        self._max_string = max(max_string_bytes, MIN_MAX_STRING_BYTES)
         self._carry = b""
         self._depth = 0
         self._in_string = False
         self._escaped = False  # the next byte is escaped (a backslash ended the last piece)
+        self._string_bytes = 0  # of the string open at the end of the last piece
+        self._dropping = False  # that string is past the limit: its bytes are not passed on
         self._offset = 0
         self.repairs: Counter[str] = Counter()
         """Repairs made so far, by kind (``"invalid UTF-8"``, ``"lone surrogate"``...)."""
@@ -90,7 +112,7 @@ class JsonGuard:
         """Up to about ``size`` repaired bytes (a little more or less); ``b""`` at the end."""
         if size == 0:  # the parser asks for nothing to learn the stream's type
             return b""
-        want = size if size > 0 else _PIECE
+        want = min(size, _PIECE) if size > 0 else _PIECE
         while True:
             data = self._stream.read(want)
             chunk = self._carry + data
@@ -100,23 +122,29 @@ class JsonGuard:
             cut = _safe_cut(chunk)
             piece, self._carry = chunk[:cut], chunk[cut:]
             if piece:
-                return self._checked(piece)
+                checked = self._checked(piece)
+                if checked:  # empty only when a cut string's bytes were all dropped
+                    return checked
 
     def _checked(self, piece: bytes) -> bytes:
         piece = self._utf8(piece)
         if _SURROGATE_HINT.search(piece):
             piece = self._surrogates(piece)
-        start, end, outside = self._scan(piece)
+        piece, start, open_tail, outside = self._scan(piece)
         # A control byte not outside the strings is inside one; numbers too big for the parser.
         in_strings = len(piece.translate(None, _NOT_CONTROL)) > len(
             outside.translate(None, _NOT_CONTROL)
         )
         if in_strings or _numbers_to_check(outside):
-            piece = self._rewrite(piece, start, end)
+            inside = open_tail and start < len(piece)  # the tail from an opening quote on
+            end = _last_unescaped_quote(piece, start) if inside else len(piece)
+            piece = self._rewrite(piece, start, max(start, end))
         self._offset += len(piece)
         return piece
 
     def _utf8(self, piece: bytes) -> bytes:
+        if piece.isascii():  # no allocation: most pieces of most exports
+            return piece
         try:
             piece.decode("utf-8")
         except UnicodeDecodeError:
@@ -135,32 +163,55 @@ class JsonGuard:
         skip = 1 if self._escaped else 0  # that byte is escaped by the last piece
         return piece[:skip] + _SURROGATES.sub(lone, piece[skip:])
 
-    def _scan(self, piece: bytes) -> tuple[int, int, bytes]:
-        """Track strings and depth over ``piece``; the outside part, between start and end.
+    def _scan(self, piece: bytes) -> tuple[bytes, int, bool, bytes]:
+        """Track strings and depth over ``piece``, and cut a string past the limit.
 
-        ``start`` is where the piece leaves the string it began in (0 if it
-        began outside one, ``len(piece)`` if it never leaves it); ``end`` is
-        where a string opens that the piece does not close (else its length).
+        Returns the piece (shorter if a string was cut); ``start``, where it
+        leaves the string it began in (0 if it began outside one,
+        ``len(piece)`` if it never leaves it); whether a string opens that
+        the piece does not close; and the piece's text outside strings from
+        ``start`` on. Every regular expression here consumes a string in one
+        match, so the scan is linear in the piece.
         """
         start = 0
         if self._in_string:
             skip = 1 if self._escaped else 0
             rest = _STRING_REST.match(piece, skip)
-            if rest is None:
+            inside = len(piece) if rest is None else rest.end() - 1
+            if rest is None:  # the string runs on: the escape state of the bytes as they came
                 self._escaped = _ends_escaped(piece, skip)
-                return len(piece), len(piece), b""
-            start = rest.end()
-            self._in_string = self._escaped = False
-        outside = _STRING.sub(b"", piece[start:])
-        quote = outside.find(b'"')
-        end = len(piece)
-        if quote >= 0:  # a string opens and runs past the piece
-            outside = outside[:quote]
+            piece, inside = self._limited(piece, skip, inside)
+            if rest is None:
+                return piece, len(piece), True, b""
+            start = inside + 1
+            self._in_string = self._escaped = self._dropping = False
+            self._string_bytes = 0
+        quotes = piece.count(b'"', start) - _escaped_quotes(piece, start)
+        outside = _STRING_OR_OPEN.sub(b"", piece[start:])
+        open_tail = quotes % 2 == 1  # a string opens and runs past the piece
+        if open_tail:
+            quote = _last_unescaped_quote(piece, start)
             self._in_string = True
-            end = _last_unescaped_quote(piece, start)
-            self._escaped = _ends_escaped(piece, end + 1)
+            self._escaped = _ends_escaped(piece, quote + 1)
+            self._string_bytes = len(piece) - quote - 1
         self._check_depth(outside.translate(None, _BRACKETS))
-        return start, end, outside
+        return piece, start, open_tail, outside
+
+    def _limited(self, piece: bytes, begin: int, inside: int) -> tuple[bytes, int]:
+        """``piece`` whose string bytes ``[begin, inside)`` continue an open string, cut to the
+        limit; and where those bytes end now."""
+        if self._dropping:  # past the limit already: none of its bytes go on
+            return piece[inside:], 0
+        room = self._max_string - self._string_bytes
+        self._string_bytes += inside - begin
+        if inside - begin <= room:
+            return piece, inside
+        keep = max(begin, _safe_cut(piece[: begin + room]))  # not inside a character or escape
+        kept = piece[:begin] + piece[begin:keep].rstrip(b"\\")  # no escape left dangling
+        kept += b" [cut: the string is longer than %d bytes]" % self._max_string
+        self._dropping = True
+        self.repairs["string over the size limit"] += 1
+        return kept + piece[inside:], len(kept)
 
     def _check_depth(self, brackets: bytes) -> None:
         depth = self._depth
@@ -227,6 +278,14 @@ def _number(token: bytes, repairs: Counter[str]) -> bytes:
         return token
     repairs["integer over 64 bits"] += 1
     return repr(value).encode()
+
+
+def _escaped_quotes(piece: bytes, start: int) -> int:
+    """How many quotes of ``piece[start:]`` are escaped (an odd run of backslashes before)."""
+    if b'\\\\"' not in piece:  # every backslash before a quote is a run of one
+        return piece.count(b'\\"', start)
+    runs = _BACKSLASH_RUN.findall(piece, start)
+    return sum(run.endswith(b'"') and len(run) % 2 == 0 for run in runs)
 
 
 def _ends_escaped(piece: bytes, start: int) -> bool:

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chunking.errors import ConfigError, MalformedExportError
-from chunking.formats.guard import DEFAULT_MAX_DEPTH
+from chunking.formats.guard import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_STRING_BYTES,
+    MIN_MAX_STRING_BYTES,
+)
 from chunking.formats.sources import Decompression
 from chunking.formats.values import conversation_id
 from chunking.model import Conversation
@@ -35,14 +39,20 @@ class ReadOptions:
             ``reasoning_recap`` messages, Claude ``thinking`` blocks).
         max_message_chars: a longer message is cut to this many characters,
             ending with a marker that says how many were cut (``None``: no
-            limit). The default, a million characters (about 250,000 tokens,
-            more than a model's context), is only ever reached by a paste.
+            limit). The default, 500,000 characters (about 125,000 tokens),
+            is reached only by a paste: a log, a file, an encoded image.
         max_conversation_chars: a conversation keeps its messages, in order,
             while their text stays within this many characters; the rest are
             left out and counted as dropped (``None``: no limit).
         max_depth: JSON nesting levels allowed before a file is refused as
             not an export (an export nests about ten; the parser's memory
             grows with the square of the depth).
+        max_string_bytes: a JSON string longer than this many bytes (at
+            least 2 MiB) is cut there before it is parsed, and ends with
+            ``[cut: ...]``: the parser holds a string several times over
+            while it builds it. The default, 6 MiB, holds 500,000 characters
+            however they are written (UTF-8, or escapes of surrogate pairs at
+            12 bytes each), so it cuts only what ``max_message_chars`` cuts.
         decompression: how far a zip member or a gzip file may grow
             (a guard against decompression bombs).
 
@@ -53,9 +63,10 @@ class ReadOptions:
     keep_hidden: bool = False
     abandoned_branches: bool = False
     thinking: bool = True
-    max_message_chars: int | None = 1_000_000
+    max_message_chars: int | None = 500_000
     max_conversation_chars: int | None = 4_000_000
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_string_bytes: int = DEFAULT_MAX_STRING_BYTES
     decompression: Decompression = field(default_factory=Decompression)
 
     def __post_init__(self) -> None:
@@ -63,11 +74,13 @@ class ReadOptions:
             ("max_message_chars", "characters >= 1 or None"),
             ("max_conversation_chars", "characters >= 1 or None"),
             ("max_depth", "levels >= 1"),
+            ("max_string_bytes", f"bytes >= {MIN_MAX_STRING_BYTES:,}"),
         ):
             value = getattr(self, name)
-            if value is None and name != "max_depth":
+            if value is None and name in ("max_message_chars", "max_conversation_chars"):
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            least = MIN_MAX_STRING_BYTES if name == "max_string_bytes" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ConfigError(
                     f"ReadOptions.{name} must be a whole number of {what}, got {value!r}"
                 )

@@ -114,7 +114,11 @@ def _read(
         fallback = forced
         with document.open() as stream:
             items = raw_conversations(
-                stream, name=document.name, max_depth=options.max_depth, repairs=report.repaired
+                stream,
+                name=document.name,
+                max_depth=options.max_depth,
+                max_string_bytes=options.max_string_bytes,
+                repairs=report.repaired,
             )
             for item in items:
                 name = forced or detect_format(item) or fallback

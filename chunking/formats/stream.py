@@ -27,7 +27,7 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from chunking.errors import MalformedExportError
-from chunking.formats.guard import DEFAULT_MAX_DEPTH, JsonGuard
+from chunking.formats.guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_BYTES, JsonGuard
 from chunking.formats.sources import Readable, Replay, read_head
 
 __all__ = ["READ_ERRORS", "raw_conversations"]
@@ -54,6 +54,7 @@ def raw_conversations(
     *,
     name: str,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_string_bytes: int = DEFAULT_MAX_STRING_BYTES,
     repairs: Counter[str] | None = None,
 ) -> Iterator[Any]:
     """Yield each raw conversation of a JSON (or JSON Lines) byte stream.
@@ -62,6 +63,7 @@ def raw_conversations(
         stream: the decompressed bytes.
         name: the file, for messages.
         max_depth: nesting levels allowed.
+        max_string_bytes: a longer string is cut there before it is parsed.
         repairs: receives the guard's repairs of the bytes, by kind.
 
     Raises:
@@ -70,7 +72,8 @@ def raw_conversations(
             conversations were read.
     """
     count = 0
-    values = _values(stream, name, max_depth, repairs if repairs is not None else Counter())
+    guard = JsonGuard(stream, name=name, max_depth=max_depth, max_string_bytes=max_string_bytes)
+    values = _values(guard, name, repairs if repairs is not None else Counter())
     while True:
         try:
             value = next(values)
@@ -87,24 +90,24 @@ def raw_conversations(
         yield value
 
 
-def _values(stream: Readable, name: str, max_depth: int, repairs: Counter[str]) -> Iterator[Any]:
-    head = read_head(stream, 4096)
+def _values(guard: JsonGuard, name: str, repairs: Counter[str]) -> Iterator[Any]:
+    head = read_head(guard, 4096)
     head = head.removeprefix(_BOM)
     first = head.lstrip()[:1]
     if not first:
         raise MalformedExportError(
             "the file is empty; expected a JSON export", path=name, kind="not json"
         )
-    guard = JsonGuard(Replay(head, stream), name=name, max_depth=max_depth)
+    replay = Replay(head, guard)
     try:
         if name.lower().endswith(_JSON_LINES):
             yield from ijson.items(
-                guard, "", use_float=True, multiple_values=True, buf_size=_BUFFER
+                replay, "", use_float=True, multiple_values=True, buf_size=_BUFFER
             )
         elif first == b"[":
-            yield from ijson.items(guard, "item", use_float=True, buf_size=_BUFFER)
+            yield from ijson.items(replay, "item", use_float=True, buf_size=_BUFFER)
         else:
-            events = ijson.parse(guard, use_float=True, multiple_values=True, buf_size=_BUFFER)
+            events = ijson.parse(replay, use_float=True, multiple_values=True, buf_size=_BUFFER)
             yield from _top_level(iter(events))
     finally:
         repairs.update(guard.repairs)

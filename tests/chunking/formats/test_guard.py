@@ -119,3 +119,30 @@ def test_a_huge_deep_file_fails_fast_and_small() -> None:
     guard = JsonGuard(io.BytesIO(raw), name="deep.json")
     with pytest.raises(MalformedExportError, match="deeper than 64"):
         guard.read(1 << 20)
+
+
+@pytest.mark.parametrize("unit", [b"x", "Ж".encode(), b"\\n", b"\\ud83d\\ude00", b'\\"'])
+def test_a_string_past_the_limit_is_cut_there_with_a_marker(unit: bytes) -> None:
+    limit = 2 * 2**20
+    body = unit * (3 * limit // len(unit))
+    raw = b'[{"text": "' + body + b'", "after": [1, "kept"]}]'
+    for seed in range(3):
+        guard = JsonGuard(Trickle(raw, seed, most=300_000), name="x", max_string_bytes=limit)
+        out = b""
+        while piece := guard.read(1 << 20):
+            out += piece
+        (value,) = json.loads(out)
+        marker = f" [cut: the string is longer than {limit} bytes]"
+        assert value["after"] == [1, "kept"]
+        assert value["text"].endswith(marker)
+        assert value["text"].startswith(json.loads(b'"' + unit * 3 + b'"'))
+        kept = out.index(marker.encode()) - len(b'[{"text": "')  # bytes as the parser saw them
+        assert limit - 24 <= kept <= limit  # cut at the limit, less a split escape at most
+        assert guard.repairs == {"string over the size limit": 1}
+
+
+def test_a_string_within_the_limit_is_untouched() -> None:
+    raw = b'["' + b"y" * (2 * 2**20) + b'"]'
+    out, guard = guarded(raw, max_string_bytes=2 * 2**20)
+    assert out == raw
+    assert not guard.repairs
