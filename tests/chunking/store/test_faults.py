@@ -124,12 +124,11 @@ _CHILD = textwrap.dedent(
 )
 
 
-def test_a_process_killed_mid_write_loses_nothing(store: ChunkStore, store_url: str) -> None:
-    old, new = before_and_after()
-    store.sync("ana", old)
+def run_until_killed(script: str, store_url: str) -> None:
+    """Run ``script`` in a child process that must die of SIGKILL."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, store_url],
+        [sys.executable, "-c", script, store_url],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -138,6 +137,12 @@ def test_a_process_killed_mid_write_loses_nothing(store: ChunkStore, store_url: 
         timeout=120,
     )
     assert child.returncode == -9, child.stderr
+
+
+def test_a_process_killed_mid_write_loses_nothing(store: ChunkStore, store_url: str) -> None:
+    old, new = before_and_after()
+    store.sync("ana", old)
+    run_until_killed(_CHILD, store_url)
     with open_store(store_url) as fresh:
         assert by_conversation(fresh.chunks("ana")) == by_conversation(old)
         assert fresh.sync("ana", new).replaced == 2
@@ -175,17 +180,7 @@ def test_a_process_killed_in_a_later_batch_leaves_each_conversation_old_or_new(
 ) -> None:
     old, new = before_and_after()
     store.sync("ana", old)
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.run(
-        [sys.executable, "-c", _BATCH_CHILD, store_url],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert child.returncode == -9, child.stderr
+    run_until_killed(_BATCH_CHILD, store_url)
     before, after = by_conversation(old), by_conversation(new)
     with open_store(store_url) as fresh:
         stored = by_conversation(fresh.chunks("ana"))
