@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import lzma
 import os
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -49,6 +51,19 @@ _MEMBER = re.compile(r"(?:^|/)conversations(?:-(\d+))?\.json(?:\.gz)?$", re.IGNO
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _GZIP_MAGIC = b"\x1f\x8b"
+# What zipfile and the decompressors raise on damaged bytes: a header of an unknown
+# version is NotImplementedError, a mangled field a ValueError (or a struct.error).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    ValueError,
+    struct.error,
+    lzma.LZMAError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +211,7 @@ def _order(member: str) -> tuple[str, int, str]:
 def _zip(file: Path | IO[bytes], name: str) -> Iterator[zipfile.ZipFile]:
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except _ZIP_ERRORS as error:
         raise MalformedExportError(
             f"not a readable zip ({error}); the archive may be truncated: download it again",
             path=name,
@@ -232,7 +247,7 @@ def _open_member(
             path=where,
             kind="not readable",
         ) from error
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+    except _ZIP_ERRORS as error:
         raise MalformedExportError(
             f"the zip member cannot be read ({error}); the archive may be damaged: "
             "download it again",
@@ -264,7 +279,7 @@ def _decoded(raw: Readable, where: str, limits: Decompression) -> Iterator[Reada
         stack.callback(Replay(b"", raw).close)
         try:
             head = read_head(raw, 2)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+        except _ZIP_ERRORS as error:
             raise MalformedExportError(
                 f"the file cannot be read ({error}); it may be damaged: download it again",
                 path=where,

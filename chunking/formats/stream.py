@@ -17,6 +17,7 @@ Values come out as parsed (not yet validated): the format readers judge them.
 
 from __future__ import annotations
 
+import lzma
 import zipfile
 import zlib
 from collections import Counter
@@ -39,6 +40,7 @@ READ_ERRORS = (
     EOFError,
     zlib.error,
     zipfile.BadZipFile,
+    lzma.LZMAError,
 )
 """What the parser and the decompressors raise on bad bytes."""
 

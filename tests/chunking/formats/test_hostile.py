@@ -74,6 +74,16 @@ def test_an_unsupported_compression_method_says_what_to_do(tmp_path: Path) -> No
         read(path)
 
 
+def test_a_zip_of_an_unknown_version_is_a_clear_error(tmp_path: Path) -> None:
+    path = zipped(tmp_path, plain())
+    raw = bytearray(path.read_bytes())
+    central = raw.index(b"PK\x01\x02")
+    raw[central + 6 : central + 8] = (235).to_bytes(2, "little")  # "needs version 23.5"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(MalformedExportError, match="not a readable zip"):
+        read(path)
+
+
 def test_corrupt_deflate_data_is_a_clear_error(tmp_path: Path) -> None:
     path = zipped(tmp_path, plain(50))
     raw = bytearray(path.read_bytes())
