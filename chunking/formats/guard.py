@@ -39,7 +39,7 @@ DEFAULT_MAX_DEPTH = 64
 DEFAULT_MAX_STRING_BYTES = 6 * 2**20
 """Bytes of one JSON string passed to the parser: 500,000 characters take at most 6 MB."""
 
-_PIECE = 1 << 20
+_PIECE = 1 << 18  # what the parser reads at a time (stream._BUFFER)
 MIN_MAX_STRING_BYTES = 2 * _PIECE
 """The smallest string limit: twice a piece, so a string cut is always one that spans pieces."""
 # A string from its opening quote (or the rest of one, from a continuation) to its close.

@@ -48,7 +48,7 @@ class ReadOptions:
             not an export (an export nests about ten; the parser's memory
             grows with the square of the depth).
         max_string_bytes: a JSON string longer than this many bytes (at
-            least 2 MiB) is cut there before it is parsed, and ends with
+            least 512 KiB) is cut there before it is parsed, and ends with
             ``[cut: ...]``: the parser holds a string several times over
             while it builds it. The default, 6 MiB, holds 500,000 characters
             however they are written (UTF-8, or escapes of surrogate pairs at
