@@ -130,15 +130,13 @@ class JsonGuard:
         piece = self._utf8(piece)
         if _SURROGATE_HINT.search(piece):
             piece = self._surrogates(piece)
-        piece, start, open_tail, outside = self._scan(piece)
+        piece, start, end, outside = self._scan(piece)
         # A control byte not outside the strings is inside one; numbers too big for the parser.
         in_strings = len(piece.translate(None, _NOT_CONTROL)) > len(
             outside.translate(None, _NOT_CONTROL)
         )
         if in_strings or _numbers_to_check(outside):
-            inside = open_tail and start < len(piece)  # the tail from an opening quote on
-            end = _last_unescaped_quote(piece, start) if inside else len(piece)
-            piece = self._rewrite(piece, start, max(start, end))
+            piece = self._rewrite(piece, start, end)
         self._offset += len(piece)
         return piece
 
@@ -163,15 +161,15 @@ class JsonGuard:
         skip = 1 if self._escaped else 0  # that byte is escaped by the last piece
         return piece[:skip] + _SURROGATES.sub(lone, piece[skip:])
 
-    def _scan(self, piece: bytes) -> tuple[bytes, int, bool, bytes]:
+    def _scan(self, piece: bytes) -> tuple[bytes, int, int, bytes]:
         """Track strings and depth over ``piece``, and cut a string past the limit.
 
         Returns the piece (shorter if a string was cut); ``start``, where it
         leaves the string it began in (0 if it began outside one,
-        ``len(piece)`` if it never leaves it); whether a string opens that
-        the piece does not close; and the piece's text outside strings from
-        ``start`` on. Every regular expression here consumes a string in one
-        match, so the scan is linear in the piece.
+        ``len(piece)`` if it never leaves it); ``end``, where a string opens
+        that the piece does not close (else ``len(piece)``); and the piece's
+        text outside strings from ``start`` on. Every regular expression
+        here consumes a string in one match, so the scan is linear.
         """
         start = 0
         if self._in_string:
@@ -182,20 +180,20 @@ class JsonGuard:
                 self._escaped = _ends_escaped(piece, skip)
             piece, inside = self._limited(piece, skip, inside)
             if rest is None:
-                return piece, len(piece), True, b""
+                return piece, len(piece), len(piece), b""
             start = inside + 1
             self._in_string = self._escaped = self._dropping = False
             self._string_bytes = 0
         quotes = piece.count(b'"', start) - _escaped_quotes(piece, start)
         outside = _STRING_OR_OPEN.sub(b"", piece[start:])
-        open_tail = quotes % 2 == 1  # a string opens and runs past the piece
-        if open_tail:
-            quote = _last_unescaped_quote(piece, start)
+        end = len(piece)
+        if quotes % 2 == 1:  # a string opens and runs past the piece
+            end = _last_unescaped_quote(piece, start)
             self._in_string = True
-            self._escaped = _ends_escaped(piece, quote + 1)
-            self._string_bytes = len(piece) - quote - 1
+            self._escaped = _ends_escaped(piece, end + 1)
+            self._string_bytes = len(piece) - end - 1
         self._check_depth(outside.translate(None, _BRACKETS))
-        return piece, start, open_tail, outside
+        return piece, start, end, outside
 
     def _limited(self, piece: bytes, begin: int, inside: int) -> tuple[bytes, int]:
         """``piece`` whose string bytes ``[begin, inside)`` continue an open string, cut to the
