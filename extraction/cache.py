@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from extraction.batches import MemoryBatchJournal
-from extraction.facts import Fact
+from extraction.facts import Fact, FactStatus, make_fact
 from extraction.items import ExtractionItem
 
 __all__ = [
@@ -56,6 +56,8 @@ class CachedFact:
     key: str | None
     text: str
     message_positions: tuple[int, ...]
+    value: str | None = None
+    status: FactStatus = "current"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,8 @@ def entry_from_facts(facts: list[Fact], item: ExtractionItem) -> CacheEntry:
                 fact.key,
                 fact.text,
                 tuple(position[m] for m in fact.message_ids if m in position),
+                fact.value,
+                fact.status,
             )
             for fact in facts
         ),
@@ -97,20 +101,20 @@ def entry_from_facts(facts: list[Fact], item: ExtractionItem) -> CacheEntry:
 
 
 def facts_from_entry(entry: CacheEntry, item: ExtractionItem) -> list[Fact]:
-    """The facts of an ``ok`` entry, bound to ``item``."""
+    """The facts of an ``ok`` entry, bound to ``item`` (as :func:`~extraction.facts.bind_facts` binds)."""
     ids = item.message_ids
     return [
-        Fact(
+        make_fact(
+            item,
             category=cached.category,
             key=cached.key,
+            value=cached.value,
+            status=cached.status,
             text=cached.text,
-            chunk_id=item.chunk_id,
-            conversation_id=item.conversation_id,
-            tier=item.tier,
-            message_ids=tuple(ids[p] for p in cached.message_positions if p < len(ids)),
-            date=item.date,
+            message_ids=[ids[p] for p in cached.message_positions if p < len(ids)],
+            rank=rank,
         )
-        for cached in entry.facts
+        for rank, cached in enumerate(entry.facts)
     ]
 
 
@@ -123,6 +127,8 @@ def encode_facts(entry: CacheEntry) -> str:
                 "key": f.key,
                 "text": f.text,
                 "messages": list(f.message_positions),
+                "value": f.value,
+                "status": f.status,
             }
             for f in entry.facts
         ]
@@ -136,7 +142,14 @@ def decode_entry(status: str, reason: str | None, facts: str) -> CacheEntry:
     return CacheEntry(
         status="ok" if status == "ok" else "failed",
         facts=tuple(
-            CachedFact(f["category"], f["key"], f["text"], tuple(f["messages"]))
+            CachedFact(
+                f["category"],
+                f["key"],
+                f["text"],
+                tuple(f["messages"]),
+                f.get("value"),
+                "former" if f.get("status") == "former" else "current",
+            )
             for f in json.loads(facts)
         ),
         reason=reason,

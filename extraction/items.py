@@ -36,6 +36,9 @@ class ExtractionItem:
     date: datetime | None
     message_ids: tuple[str, ...]
     turns: tuple[Turn, ...]
+    title: str = ""
+    start: int = 0
+    """The chunk's offset in its rendered conversation (orders the facts of one date)."""
 
 
 def item_from_chunk(chunk: Chunk, rendered: RenderedConversation | None = None) -> ExtractionItem:
@@ -56,6 +59,8 @@ def item_from_chunk(chunk: Chunk, rendered: RenderedConversation | None = None) 
         date=chunk.created_at,
         message_ids=chunk.message_ids,
         turns=turns,
+        title=chunk.title,
+        start=chunk.start,
     )
 
 
