@@ -34,6 +34,7 @@ def request_digest(request: LLMRequest, model: str) -> str:
         "cache_system": request.cache_system,
         "max_tokens": request.max_tokens,
         "messages": [[message.role, message.text] for message in request.messages],
+        "output_schema": request.output_schema,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 

@@ -6,6 +6,7 @@ Hierarchy::
     ├── SettingsError (ValueError)        settings missing or invalid; names the variable
     ├── UnknownModelError (LookupError)   a logical model name not in the registry
     ├── LLMCallError (RuntimeError)       a call that failed after the SDK's retries
+    │   └── LLMAccessError                a refusal no retry can change: 401, 403, unknown model
     ├── LLMOutputError (ValueError)       model output that is not the expected JSON
     └── CacheError (RuntimeError)         the result cache's database cannot be opened
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 __all__ = [
     "CacheError",
     "ExtractionError",
+    "LLMAccessError",
     "LLMCallError",
     "LLMOutputError",
     "SettingsError",
@@ -46,6 +48,12 @@ class UnknownModelError(ExtractionError, LookupError):
 
 class LLMCallError(ExtractionError, RuntimeError):
     """An LLM call that failed for good (after the SDK's own retries)."""
+
+
+class LLMAccessError(LLMCallError):
+    """The provider refuses every call: bad credentials (401), no permission (403), or a
+    model it does not serve (404, or a 400 naming the model). No retry and no other chunk
+    can succeed, so the pass stops at once with this reason."""
 
 
 class LLMOutputError(ExtractionError, ValueError):

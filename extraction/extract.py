@@ -4,8 +4,16 @@ Guarantees of :func:`extract_facts`:
 
 - never more than ``concurrency`` LLM calls in flight, whatever the number of chunks;
 - a chunk with an ``ok`` cache entry makes no call (an unchanged re-import costs 0 tokens);
-- an answer that does not parse is asked again once; a chunk that still fails is
-  recorded (in the result and the cache) with the reason, and the run goes on;
+- an answer holding no facts object is asked again once; a chunk that still
+  fails is recorded (in the result and the cache) with the reason, and the run
+  goes on; an invalid fact inside a usable answer is dropped and counted
+  (:attr:`ExtractionResult.dropped_facts`), the others are kept;
+- an answer cut at ``max_tokens`` is never parsed: a group of several chunks is
+  split in two halves, each sent again; a single chunk is sent once more with
+  twice the limit (at most :data:`MAX_OUTPUT_TOKENS`), then recorded as failed;
+- a refusal no retry can change (:class:`~extraction.errors.LLMAccessError`:
+  401, 403, an unknown model) stops the run at once: no new call starts, the
+  calls in flight finish, and the error propagates;
 - every call's usage goes to the ledger;
 - an unexpected error (not a failed call or an unusable answer) stops every
   worker before it propagates: no call outlives the run;
@@ -33,8 +41,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from extraction.batches import BatchJournal, request_digest
 from extraction.cache import CacheEntry, CacheKey, FactCache, entry_from_facts, facts_from_entry
-from extraction.errors import LLMCallError, LLMOutputError
-from extraction.facts import Fact, bind_facts, parse_output
+from extraction.errors import LLMAccessError, LLMCallError, LLMOutputError
+from extraction.facts import Bound, Fact, bind_facts, parse_output
 from extraction.items import ExtractionItem
 from extraction.ledger import Ledger
 from extraction.levers import Levers
@@ -45,6 +53,7 @@ from extraction.prompts import build_request, prompt_version, reask_request
 __all__ = [
     "BATCH_MAX_CHARS",
     "BATCH_MAX_REQUESTS",
+    "MAX_OUTPUT_TOKENS",
     "BatchLLM",
     "ExtractionResult",
     "Failure",
@@ -60,6 +69,9 @@ BATCH_MAX_REQUESTS = 5_000
 BATCH_MAX_CHARS = 10_000_000
 """Prompt characters per Message Batch: its JSON body is built in memory, and
 the service has 512 MB (the API allows 256 MB per batch)."""
+
+MAX_OUTPUT_TOKENS = 8_192
+"""The most output tokens a single chunk's call is given after a truncated answer."""
 
 PAGE_ITEMS = 1_000
 """Items read and looked up in the cache at a time (without the batch lever)."""
@@ -97,6 +109,7 @@ class ExtractionResult:
     chunks: int
     cached_chunks: int
     calls: int
+    dropped_facts: int = 0
 
 
 @dataclass(slots=True)
@@ -110,10 +123,13 @@ class _Run:
     on_progress: Progress | None
     semaphore: asyncio.Semaphore
     offload: Offload | None
+    concurrency: int = 1
     facts: list[Fact] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     done: int = 0
     wanted: int = 0
+    dropped: int = 0
+    refused: LLMAccessError | None = None
 
     def key(self, item: ExtractionItem) -> CacheKey:
         version = prompt_version(assistant_chars=self.levers.assistant_chars)
@@ -125,16 +141,16 @@ class _Run:
             return function(*args)
         return await self.offload(function, *args)
 
-    async def finish(
-        self, group: Sequence[ExtractionItem], bound: dict[str, list[Fact]] | str
-    ) -> None:
+    async def finish(self, group: Sequence[ExtractionItem], bound: Bound | str) -> None:
         entries: list[tuple[CacheKey, CacheEntry]] = []
+        if not isinstance(bound, str):
+            self.dropped += bound.dropped
         for item in group:
             if isinstance(bound, str):
                 self.failures.append(Failure(item.chunk_id, bound))
                 entries.append((self.key(item), CacheEntry(status="failed", reason=bound)))
             else:
-                facts = bound.get(item.chunk_id, [])
+                facts = bound.facts.get(item.chunk_id, [])
                 self.facts.extend(facts)
                 entries.append((self.key(item), entry_from_facts(facts, item)))
         await self.blocking(_put_all, self.cache, entries)
@@ -180,6 +196,10 @@ async def extract_facts(
 
     Returns:
         The facts, the failures and the counts; never raises for a failed chunk.
+
+    Raises:
+        LLMAccessError: the provider refused a call in a way no retry changes;
+            the results stored before it are kept in ``cache``.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -194,6 +214,7 @@ async def extract_facts(
         on_progress,
         asyncio.Semaphore(concurrency),
         offload,
+        concurrency,
     )
     calls_before = ledger.calls
     cached = 0
@@ -225,7 +246,9 @@ async def extract_facts(
                     requests[part.start : part.stop],
                 )
         else:
-            await _run_workers(run, groups, concurrency)
+            await _run_workers(run, (_Job(group) for group in groups), concurrency)
+        if run.refused is not None:
+            raise run.refused
     ledger.cached_chunks += cached
     return ExtractionResult(
         facts=tuple(run.facts),
@@ -233,6 +256,7 @@ async def extract_facts(
         chunks=run.wanted,
         cached_chunks=cached,
         calls=ledger.calls - calls_before,
+        dropped_facts=run.dropped,
     )
 
 
@@ -316,10 +340,19 @@ def batch_parts(requests: Sequence[LLMRequest]) -> list[range]:
     return parts
 
 
-async def _run_workers(run: _Run, groups: list[list[ExtractionItem]], concurrency: int) -> None:
-    queue = deque(groups)
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One call to make: its chunks, its output limit, and whether that was raised already."""
+
+    group: list[ExtractionItem]
+    max_tokens: int | None = None
+    raised: bool = False
+
+
+async def _run_workers(run: _Run, jobs: Iterable[_Job], concurrency: int) -> None:
+    queue = deque(jobs)
     workers = [
-        asyncio.create_task(_worker(run, queue)) for _ in range(min(concurrency, len(groups)))
+        asyncio.create_task(_worker(run, queue)) for _ in range(min(concurrency, len(queue)))
     ]
     try:
         await asyncio.gather(*workers)
@@ -329,18 +362,49 @@ async def _run_workers(run: _Run, groups: list[list[ExtractionItem]], concurrenc
         await asyncio.gather(*workers, return_exceptions=True)
 
 
-async def _worker(run: _Run, queue: deque[list[ExtractionItem]]) -> None:
-    while queue:
-        group = queue.popleft()
-        request = _request(run, group)
+async def _worker(run: _Run, queue: deque[_Job]) -> None:
+    while queue and run.refused is None:
+        job = queue.popleft()
+        request = _request(run, job.group, job.max_tokens)
         try:
             response = await _call(run, request)
-            bound = await _parse_or_reask(run, request, response, group)
+            if response.truncated:
+                queue.extendleft(reversed(_after_truncation(job, request.max_tokens)))
+                continue
+            bound = await _parse_or_reask(run, request, response, job.group)
+        except LLMAccessError as error:
+            log.error("extraction stopped: %s", error)
+            run.refused = run.refused or error
+            queue.clear()
+            return
         except (LLMCallError, LLMOutputError) as error:
-            log.warning("extraction of %d chunks failed: %s", len(group), error)
-            await run.finish(group, f"{type(error).__name__}: {error}")
+            log.warning("extraction of %d chunks failed: %s", len(job.group), error)
+            await run.finish(job.group, f"{type(error).__name__}: {error}")
         else:
-            await run.finish(group, bound)
+            await run.finish(job.group, bound)
+
+
+def _after_truncation(job: _Job, max_tokens: int) -> list[_Job]:
+    """What an answer cut at ``max_tokens`` needs: two halves, or one chunk with a higher limit.
+
+    Raises:
+        LLMOutputError: a single chunk's answer was cut even at the raised limit.
+    """
+    group = job.group
+    if len(group) > 1:
+        half = len(group) // 2
+        log.info("answer cut at max_tokens=%d; splitting %d chunks in two", max_tokens, len(group))
+        return [
+            _Job(group[:half], job.max_tokens, job.raised),
+            _Job(group[half:], job.max_tokens, job.raised),
+        ]
+    if job.raised or max_tokens >= MAX_OUTPUT_TOKENS:
+        raise LLMOutputError(
+            f"the answer for one chunk was cut at max_tokens={max_tokens} (the most it is given)"
+        )
+    raised = min(2 * max_tokens, MAX_OUTPUT_TOKENS)
+    log.info("answer for one chunk cut at max_tokens=%d; asking with %d", max_tokens, raised)
+    return [_Job(group, raised, raised=True)]
 
 
 async def _run_batch(
@@ -349,17 +413,27 @@ async def _run_batch(
     journal = run.cache if isinstance(run.cache, BatchJournal) else None
     try:
         answers = await llm.complete_batch(requests, journal=journal)
+    except LLMAccessError as error:
+        run.refused = error
+        return
     except LLMCallError as error:
         log.warning("message batch of %d requests failed: %s", len(requests), error)
         for group in groups:
             await run.finish(group, f"LLMCallError: {error}")
         return
     unusable = []
+    cut: list[_Job] = []
     for group, request, answer in zip(groups, requests, answers, strict=True):
         if isinstance(answer, LLMCallError):
             await run.finish(group, f"LLMCallError: {answer}")
             continue
         run.ledger.record(answer.usage, batch=True)
+        if answer.truncated:  # sent again as normal calls, split or with a higher limit
+            try:
+                cut.extend(_after_truncation(_Job(group), request.max_tokens))
+            except LLMOutputError as error:
+                await run.finish(group, f"LLMOutputError: {error}")
+            continue
         try:
             bound = bind_facts(parse_output(answer.text), group)
         except LLMOutputError as error:
@@ -370,17 +444,30 @@ async def _run_batch(
         digests = [request_digest(r, run.llm.model) for r in requests]
         await run.blocking(journal.forget_requests, digests)
     for group, request, answer, problem in unusable:
+        if run.refused is not None:
+            break
         try:
             bound = await _reask(run, request, answer, problem, group)
+        except LLMAccessError as error:
+            run.refused = error
+            break
         except (LLMCallError, LLMOutputError) as error:
             await run.finish(group, f"{type(error).__name__}: {error}")
         else:
             await run.finish(group, bound)
+    if cut and run.refused is None:
+        await _run_workers(run, cut, run.concurrency)
 
 
-def _request(run: _Run, group: Sequence[ExtractionItem]) -> LLMRequest:
+def _request(
+    run: _Run, group: Sequence[ExtractionItem], max_tokens: int | None = None
+) -> LLMRequest:
+    options = {} if max_tokens is None else {"max_tokens": max_tokens}
     return build_request(
-        group, assistant_chars=run.levers.assistant_chars, cache_system=run.cache_system
+        group,
+        assistant_chars=run.levers.assistant_chars,
+        cache_system=run.cache_system,
+        **options,
     )
 
 
@@ -393,7 +480,7 @@ async def _call(run: _Run, request: LLMRequest) -> LLMResponse:
 
 async def _parse_or_reask(
     run: _Run, request: LLMRequest, response: LLMResponse, group: Sequence[ExtractionItem]
-) -> dict[str, list[Fact]]:
+) -> Bound:
     try:
         return bind_facts(parse_output(response.text), group)
     except LLMOutputError as error:
@@ -406,7 +493,7 @@ async def _reask(
     response: LLMResponse,
     error: LLMOutputError,
     group: Sequence[ExtractionItem],
-) -> dict[str, list[Fact]]:
+) -> Bound:
     """Ask once more, showing the model its unusable answer and why."""
     log.info("unusable answer (%s); asking once more", error)
     again = await _call(run, reask_request(request, response.text, str(error)))

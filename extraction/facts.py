@@ -108,7 +108,8 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Bound:
-    """Each chunk's facts by chunk id (every item has an entry), and the facts dropped."""
+    """Each chunk's facts by chunk id (every item has an entry), and the answer's facts
+    not kept: invalid ones (:attr:`ParsedOutput.dropped`) and those naming no chunk."""
 
     facts: dict[str, list[Fact]]
     dropped: int = 0
@@ -214,4 +215,4 @@ def bind_facts(output: ParsedOutput, items: Sequence[ExtractionItem]) -> Bound:
                 rank=len(facts),
             )
         )
-    return Bound(bound, dropped)
+    return Bound(bound, output.dropped + dropped)

@@ -7,8 +7,9 @@ deterministic rule-based stand-in). Tests add their own fakes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = ["LLM", "LLMMessage", "LLMRequest", "LLMResponse", "Usage"]
 
@@ -45,20 +46,33 @@ class LLMRequest:
         messages: the turns, starting and ending with a user turn.
         max_tokens: the most output tokens the model may write.
         cache_system: ask the provider to cache ``system`` (prompt caching).
+        output_schema: a JSON schema the answer must follow (structured
+            outputs), or ``None`` for free text.
     """
 
     system: str
     messages: tuple[LLMMessage, ...]
     max_tokens: int = 2048
     cache_system: bool = False
+    output_schema: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LLMResponse:
-    """The model's text and the call's usage."""
+    """The model's text, the call's usage and why the model stopped.
+
+    ``stop_reason`` is the provider's (``end_turn``, ``max_tokens``,
+    ``refusal``...), ``None`` when unknown.
+    """
 
     text: str
     usage: Usage
+    stop_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """The answer was cut at ``max_tokens``: it is incomplete and must not be parsed."""
+        return self.stop_reason == "max_tokens"
 
 
 @runtime_checkable
@@ -84,6 +98,8 @@ class LLM(Protocol):
         """Complete ``request``.
 
         Raises:
+            LLMAccessError: the provider refuses every call (credentials,
+                permission, unknown model): no later call can succeed.
             LLMCallError: the call failed for good (after the provider's retries).
         """
         ...

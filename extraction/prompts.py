@@ -9,13 +9,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from extraction.items import ExtractionItem, Turn
 from extraction.llm import LLMMessage, LLMRequest
 
 __all__ = [
+    "ATTRIBUTE_EXAMPLES",
     "CATEGORIES",
+    "OUTPUT_SCHEMA",
     "PROMPT_VERSION",
     "SYSTEM_PROMPT",
     "Category",
@@ -27,7 +29,7 @@ __all__ = [
     "render_chunks",
 ]
 
-PROMPT_VERSION = "facts-v1"
+PROMPT_VERSION = "facts-v2"
 
 
 def prompt_version(*, assistant_chars: int | None) -> str:
@@ -37,7 +39,7 @@ def prompt_version(*, assistant_chars: int | None) -> str:
     trimmed rendering are never reused for another.
 
     >>> prompt_version(assistant_chars=None), prompt_version(assistant_chars=280)
-    ('facts-v1', 'facts-v1/assistant-280')
+    ('facts-v2', 'facts-v2/assistant-280')
     """
     if assistant_chars is None:
         return PROMPT_VERSION
@@ -60,6 +62,23 @@ Category = Literal[
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
 
+ATTRIBUTE_EXAMPLES: tuple[str, ...] = (
+    "name",
+    "home_city",
+    "job",
+    "employer",
+    "relationship_status",
+    "partner",
+    "car",
+    "code_editor",
+    "instrument",
+    "pet",
+    "allergy",
+    "language_learning",
+    "birthday",
+)
+"""Single-valued attributes the prompt names; any other snake_case key is accepted."""
+
 SYSTEM_PROMPT = f"""\
 You extract durable facts about a person (the user) from excerpts of their \
 conversations with an AI assistant, to build the user's long-term memory profile.
@@ -75,15 +94,49 @@ lasting fact (a project, a goal, a habit, a preference).
 e.g. "Works as a data engineer at a logistics startup".
 - category is one of: {", ".join(CATEGORIES)}.
 - key names the attribute when it can only have one value at a time, so that a \
-later fact replaces an earlier one: name, home_city, job, employer, \
-relationship_status; otherwise leave key out.
+later value replaces an earlier one, in snake_case: {", ".join(ATTRIBUTE_EXAMPLES)}, \
+or another such name; value is that attribute's value alone ("Lisbon", "Skoda \
+Octavia"). For a fact that is not a single-valued attribute, key and value are "".
+- status is "former" for what was true once and no longer is ("I used to live in \
+Porto", "I sold my old car"), else "current". A change gives two facts: the new \
+value (current) and the old one (former).
 - chunk is the id of the chunk the fact comes from (c1, c2...); messages lists \
 the ids of the user turns it comes from (m1, m2...).
 - No fact is better than a guess. An excerpt may give no facts.
 
 Answer with one JSON object and nothing else:
-{{"facts":[{{"chunk":"c1","category":"places","key":"home_city",\
-"text":"Lives in Lisbon","messages":["m1"]}}]}}
+{{"facts":[{{"chunk":"c1","category":"places","key":"home_city","value":"Lisbon",\
+"status":"current","text":"Lives in Lisbon","messages":["m1"]}}]}}
+"""
+
+OUTPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "facts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "chunk": {"type": "string"},
+                    "category": {"type": "string", "enum": list(CATEGORIES)},
+                    "key": {"type": "string"},
+                    "value": {"type": "string"},
+                    "status": {"type": "string", "enum": ["current", "former"]},
+                    "text": {"type": "string"},
+                    "messages": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["chunk", "category", "key", "value", "status", "text", "messages"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["facts"],
+    "additionalProperties": False,
+}
+"""The answer's JSON schema, sent as structured output (``output_config.format``).
+
+Lengths are not in the schema (structured outputs do not enforce them): each
+fact is checked on its own by :class:`extraction.facts.RawFact`.
 """
 
 _CHUNK = re.compile(r'<chunk id="(?P<id>[^"]*)"[^>]*>\n(?P<body>.*?)\n</chunk>', re.DOTALL)
@@ -139,12 +192,13 @@ def build_request(
     cache_system: bool,
     max_tokens: int = 2048,
 ) -> LLMRequest:
-    """The request that extracts the facts of ``items`` in one call."""
+    """The request that extracts the facts of ``items`` in one call (structured output)."""
     return LLMRequest(
         system=SYSTEM_PROMPT,
         messages=(LLMMessage("user", render_chunks(items, assistant_chars=assistant_chars)),),
         max_tokens=max_tokens,
         cache_system=cache_system,
+        output_schema=OUTPUT_SCHEMA,
     )
 
 
@@ -163,6 +217,7 @@ def reask_request(request: LLMRequest, answer: str, problem: str) -> LLMRequest:
         ),
         max_tokens=request.max_tokens,
         cache_system=request.cache_system,
+        output_schema=request.output_schema,
     )
 
 

@@ -178,17 +178,26 @@ class FlakyLLM:
 
 
 class ScriptedLLM:
-    """Returns the given answers in order (then repeats the last)."""
+    """Returns the given answers in order (then repeats the last).
+
+    An answer is a text, a whole response (e.g. one cut at ``max_tokens``), or
+    an exception to raise.
+    """
 
     estimates = False
     description = "scripted test double"
     model = "scripted"
 
-    def __init__(self, *answers: str) -> None:
+    def __init__(self, *answers: str | LLMResponse | Exception) -> None:
         self.answers = list(answers)
         self.requests: list[LLMRequest] = []
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         self.requests.append(request)
-        text = self.answers[min(len(self.requests), len(self.answers)) - 1]
-        return LLMResponse(text, Usage(input_tokens=100, output_tokens=20))
+        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        await asyncio.sleep(0)
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, LLMResponse):
+            return answer
+        return LLMResponse(answer, Usage(input_tokens=100, output_tokens=20), "end_turn")

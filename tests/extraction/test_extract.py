@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from chunking.tiers import ChunkTier
 from extraction.batches import request_digest
 from extraction.cache import MemoryFactCache
-from extraction.errors import LLMCallError
+from extraction.errors import LLMAccessError, LLMCallError
 from extraction.extract import extract_facts, group_items
 from extraction.ledger import Ledger
 from extraction.levers import DEFAULT_LEVERS, NAIVE, Levers
-from extraction.llm import LLMMessage, LLMRequest, LLMResponse
+from extraction.llm import LLMMessage, LLMRequest, LLMResponse, Usage
 from extraction.models import MODELS
 from extraction.offline import OfflineLLM
 from tests.extraction.fakes import FlakyLLM, InstrumentedLLM, ScriptedLLM
@@ -104,7 +104,7 @@ def test_unparseable_output_is_asked_again_once() -> None:
 
 def test_output_that_fails_twice_is_recorded_with_the_reason_and_retried_later() -> None:
     cache = MemoryFactCache()
-    llm = ScriptedLLM("nope", '{"facts": [{"category": "unknown-category", "text": "x"}]}')
+    llm = ScriptedLLM("nope", '{"facts": "still none"}')
     result, ledger = run(fake_items(2), llm, cache)
     assert ledger.calls == 4  # two chunks, each asked twice
     assert len(result.failures) == 2
@@ -115,6 +115,71 @@ def test_output_that_fails_twice_is_recorded_with_the_reason_and_retried_later()
     assert not again.failures
     assert ledger.calls == 2
     assert {e.status for e in cache.entries.values()} == {"ok"}
+
+
+def fact_json(chunk: str, text: str, **fields: str) -> str:
+    import json
+
+    return json.dumps({"chunk": chunk, "category": "pets", "text": text, **fields})
+
+
+def test_an_invalid_fact_is_dropped_and_counted_and_its_neighbours_kept() -> None:
+    bad_category = '{"chunk": "c2", "category": "hobbies", "text": "Plays chess"}'
+    too_long = fact_json("c3", "x" * 501)
+    answer = (
+        f'{{"facts": [{fact_json("c1", "Has a cat")}, {bad_category}, {too_long}, '
+        f"{fact_json('c9', 'Has a dog')}, {fact_json('c4', 'Has a parrot')}]}}"
+        "\nNote: I skipped {x} and the assistant's turns."
+    )
+    result, ledger = run(fake_items(4), ScriptedLLM(answer), levers=DEFAULT_LEVERS)
+    assert ledger.calls == 1  # a usable answer is not asked again
+    assert not result.failures
+    assert sorted(f.text for f in result.facts) == ["Has a cat", "Has a parrot"]
+    assert result.dropped_facts == 3  # off-list category, over-long text, unknown chunk c9
+
+
+def cut(text: str = '{"facts": [{"chunk": "c1", "cat') -> LLMResponse:
+    return LLMResponse(text, Usage(input_tokens=100, output_tokens=2048), "max_tokens")
+
+
+def test_a_truncated_answer_is_never_parsed_a_group_is_split_in_halves() -> None:
+    whole = '{"facts": []}'
+    llm = ScriptedLLM(cut(), whole, whole)
+    result, ledger = run(fake_items(8), llm, levers=DEFAULT_LEVERS, concurrency=1)
+    assert not result.failures
+    assert ledger.calls == 3  # the cut answer, then one call per half
+    sizes = [m.text.count("<chunk ") for r in llm.requests for m in r.messages[:1]]
+    assert sizes == [8, 4, 4]
+    assert ledger.output_tokens == 2048 + 40  # the cut answer is paid for, and counted
+
+
+def test_a_single_truncated_chunk_is_asked_once_with_twice_the_limit_then_fails() -> None:
+    llm = ScriptedLLM(cut(), cut())
+    result, ledger = run(fake_items(1), llm)
+    assert ledger.calls == 2
+    assert [r.max_tokens for r in llm.requests] == [2048, 4096]
+    assert len(result.failures) == 1
+    assert "cut at max_tokens=4096" in result.failures[0].reason
+    fixed = ScriptedLLM(cut(), fact_json("c1", "Has a cat").join(['{"facts": [', "]}"]))
+    again, _ = run(fake_items(1), fixed)
+    assert [f.text for f in again.facts] == ["Has a cat"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_refusal_no_retry_can_change_stops_the_run_at_once(concurrency: int) -> None:
+    cache = MemoryFactCache()
+    llm = ScriptedLLM(LLMAccessError("AuthenticationError (HTTP 401): invalid x-api-key"))
+    with pytest.raises(LLMAccessError, match="401"):
+        run(fake_items(40), llm, cache, concurrency=concurrency)
+    assert len(llm.requests) <= concurrency  # the calls in flight, nothing after
+    assert not cache.entries  # a refused call is no chunk's failure
+
+
+def test_a_failed_call_is_a_failure_of_its_group_only() -> None:
+    llm = ScriptedLLM(LLMCallError("malformed usage"), '{"facts": []}')
+    result, ledger = run(fake_items(2), llm, concurrency=1)
+    assert [f.chunk_id for f in result.failures] == ["chunk-0"]
+    assert ledger.calls == 1  # the failed call gave no usage to record
 
 
 def test_a_later_run_retries_only_the_failed_chunks() -> None:
