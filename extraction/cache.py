@@ -101,7 +101,7 @@ def entry_from_facts(facts: list[Fact], item: ExtractionItem) -> CacheEntry:
 
 
 def facts_from_entry(entry: CacheEntry, item: ExtractionItem) -> list[Fact]:
-    """The facts of an ``ok`` entry, bound to ``item`` (as :func:`~extraction.facts.bind_facts` binds)."""
+    """The facts of an ``ok`` entry, bound to ``item`` (as answers are, by ``make_fact``)."""
     ids = item.message_ids
     return [
         make_fact(
