@@ -47,12 +47,12 @@ class AnthropicLLM:
         """One Messages API call.
 
         Raises:
-            LLMCallError: the SDK gave up after its retries (its error is the cause).
+            LLMAccessError: the provider refuses credentials, permission or model.
+            LLMCallError: the SDK gave up after its retries (its error is the cause),
+                or the response is malformed.
         """
         raw = await self._client.create(request)
-        if raw.stop_reason == "max_tokens":
-            log.warning("output cut at max_tokens=%d; it may not parse", request.max_tokens)
-        return LLMResponse(text=raw.text, usage=raw.usage)
+        return LLMResponse(text=raw.text, usage=raw.usage, stop_reason=raw.stop_reason)
 
     async def complete_batch(
         self,
@@ -115,7 +115,7 @@ class AnthropicLLM:
         return {
             custom_id: LLMCallError(result)
             if isinstance(result, str)
-            else LLMResponse(text=result.text, usage=result.usage)
+            else LLMResponse(text=result.text, usage=result.usage, stop_reason=result.stop_reason)
             for custom_id, result in (await self._client.batch_results(batch_id)).items()
         }
 

@@ -11,21 +11,40 @@ never at import of this module.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from extraction.errors import LLMCallError
+from extraction.errors import LLMAccessError, LLMCallError
 from extraction.llm import LLMRequest, Usage
-from extraction.models import provider_model_id
 from extraction.settings import ExtractionSettings, mask_secret
 
 if TYPE_CHECKING:
     import httpx2
 
-__all__ = ["ClaudeClient", "RawCompletion", "completion_from", "make_client", "usage_from"]
+__all__ = [
+    "BEDROCK_ANTHROPIC_VERSION",
+    "ClaudeClient",
+    "RawCompletion",
+    "call_error",
+    "completion_from",
+    "make_client",
+    "message_params",
+    "usage_from",
+]
 
 log = logging.getLogger(__name__)
+
+BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
+"""The ``anthropic_version`` Bedrock documents for the Messages body. The SDK would
+otherwise fill in its own API version date, which Bedrock may reject."""
+
+_MODEL_REFUSED = re.compile(
+    r"model identifier is invalid|model id|on-demand throughput|inference profile"
+    r"|model: |unknown model|credit balance",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +68,32 @@ class ClaudeClient:
     :func:`make_client`; no call overrides them.
     """
 
-    __slots__ = ("model_id", "provider", "sdk")
+    __slots__ = ("model_id", "provider", "request_params", "sdk", "structured")
 
-    def __init__(self, sdk: Any, *, model_id: str, provider: str) -> None:
+    def __init__(
+        self,
+        sdk: Any,
+        *,
+        model_id: str,
+        provider: str,
+        structured: bool = True,
+        request_params: Mapping[str, Any] | None = None,
+    ) -> None:
         self.sdk = sdk
         self.model_id = model_id
         self.provider = provider
+        self.structured = structured
+        self.request_params = dict(request_params or {})
+
+    def params(self, request: LLMRequest) -> dict[str, Any]:
+        """The Messages API parameters this client sends for ``request``."""
+        return message_params(
+            request,
+            self.model_id,
+            provider=self.provider,
+            structured=self.structured,
+            extra=self.request_params,
+        )
 
     def __repr__(self) -> str:
         return f"ClaudeClient(provider={self.provider!r}, model_id={self.model_id!r})"
@@ -63,14 +102,17 @@ class ClaudeClient:
         """Send one Messages API call (the SDK retries what is retryable).
 
         Raises:
-            LLMCallError: the SDK gave up; its error is the ``__cause__``.
+            LLMAccessError: the provider refuses the credentials, the permission
+                or the model (no retry can help); the SDK's error is the ``__cause__``.
+            LLMCallError: the SDK gave up, or the response is malformed.
         """
         import anthropic
 
+        params = self.params(request)
         try:
-            message = await self.sdk.messages.create(**message_params(request, self.model_id))
+            message = await self.sdk.messages.create(**params)
         except anthropic.APIError as error:
-            raise LLMCallError(_describe(error)) from error
+            raise call_error(error) from error
         except ValueError as error:  # a body that is not JSON
             raise LLMCallError(f"malformed response body: {type(error).__name__}") from error
         return completion_from(message)
@@ -84,12 +126,15 @@ class ClaudeClient:
         try:
             batch = await self.sdk.messages.batches.create(
                 requests=[
-                    {"custom_id": custom_id, "params": message_params(request, self.model_id)}
+                    {
+                        "custom_id": custom_id,
+                        "params": self.params(request),
+                    }
                     for custom_id, request in requests
                 ]
             )
         except anthropic.APIError as error:
-            raise LLMCallError(_describe(error)) from error
+            raise call_error(error) from error
         return str(batch.id)
 
     async def batch_ended(self, batch_id: str) -> bool:
@@ -147,24 +192,46 @@ class ClaudeClient:
         await self.sdk.close()
 
 
-def message_params(request: LLMRequest, model_id: str) -> dict[str, Any]:
-    """The Messages API parameters of ``request`` (system cached when asked)."""
+def message_params(
+    request: LLMRequest,
+    model_id: str,
+    *,
+    provider: str,
+    structured: bool = True,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The Messages API parameters of ``request`` on ``provider``.
+
+    The system prompt is marked for caching when asked; an output schema is
+    sent as structured output (``output_config.format``) when ``structured``;
+    ``extra`` (the model's own parameters) is added; on Bedrock the body
+    carries :data:`BEDROCK_ANTHROPIC_VERSION`.
+    """
     system: dict[str, Any] = {"type": "text", "text": request.system}
     if request.cache_system:
         system["cache_control"] = {"type": "ephemeral"}
-    return {
+    params: dict[str, Any] = {
         "model": model_id,
         "max_tokens": request.max_tokens,
         "system": [system],
         "messages": [{"role": m.role, "content": m.text} for m in request.messages],
     }
+    params.update(extra or {})
+    if structured and request.output_schema is not None:
+        params["output_config"] = {
+            "format": {"type": "json_schema", "schema": dict(request.output_schema)}
+        }
+    if provider == "bedrock":
+        params["extra_body"] = {"anthropic_version": BEDROCK_ANTHROPIC_VERSION}
+    return params
 
 
 def completion_from(message: Any) -> RawCompletion:
     """Text, usage and stop reason of an SDK ``Message``.
 
     Raises:
-        LLMCallError: the message lacks its content list or its usage (a malformed body).
+        LLMCallError: the message lacks its content list or its usage, or a
+            usage figure is not a non-negative whole number (a malformed body).
     """
     content = getattr(message, "content", None)
     usage = getattr(message, "usage", None)
@@ -173,19 +240,60 @@ def completion_from(message: Any) -> RawCompletion:
     text = "".join(
         str(getattr(block, "text", "")) for block in content if getattr(block, "type", "") == "text"
     )
+    stop_reason = getattr(message, "stop_reason", None)
     return RawCompletion(
-        text=text, usage=usage_from(usage), stop_reason=getattr(message, "stop_reason", None)
+        text=text,
+        usage=usage_from(usage),
+        stop_reason=stop_reason if isinstance(stop_reason, str) else None,
     )
 
 
 def usage_from(usage: Any) -> Usage:
-    """Our :class:`Usage` from the SDK's ``usage`` (missing cache fields count 0)."""
+    """Our :class:`Usage` from the SDK's ``usage`` (missing cache fields count 0).
+
+    Raises:
+        LLMCallError: a figure that is not a non-negative whole number.
+    """
     return Usage(
-        input_tokens=int(getattr(usage, "input_tokens", None) or 0),
-        output_tokens=int(getattr(usage, "output_tokens", None) or 0),
-        cache_write_tokens=int(getattr(usage, "cache_creation_input_tokens", None) or 0),
-        cache_read_tokens=int(getattr(usage, "cache_read_input_tokens", None) or 0),
+        input_tokens=_count(usage, "input_tokens"),
+        output_tokens=_count(usage, "output_tokens"),
+        cache_write_tokens=_count(usage, "cache_creation_input_tokens"),
+        cache_read_tokens=_count(usage, "cache_read_input_tokens"),
     )
+
+
+def _count(usage: Any, name: str) -> int:
+    value = getattr(usage, name, None)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise LLMCallError(
+            f"malformed response body: usage.{name} is {type(value).__name__} "
+            f"{str(value)[:20]!r}, not a token count"
+        )
+    return value
+
+
+def call_error(error: Exception) -> LLMCallError:
+    """The error to raise for an SDK error: :class:`LLMAccessError` when no retry can help.
+
+    401 (credentials), 403 (permission) and 404 (a model the provider does not
+    serve) refuse every call alike, as does a 400 that names the model
+    (Bedrock's answer to an id it cannot serve on demand) or the account's
+    credit; anything else is the failure of this call only.
+    """
+    import anthropic
+
+    description = _describe(error)
+    refused = isinstance(
+        error,
+        anthropic.AuthenticationError | anthropic.PermissionDeniedError | anthropic.NotFoundError,
+    )
+    if isinstance(error, anthropic.BadRequestError) and _MODEL_REFUSED.search(str(error)):
+        refused = True
+    if refused:
+        return LLMAccessError(f"the provider refuses every call: {description}")
+    return LLMCallError(description)
 
 
 def make_client(
@@ -215,16 +323,22 @@ def make_client(
         sdk = anthropic.AsyncAnthropicBedrock(
             aws_region=settings.aws_region, **_aws(settings), **common
         )
-        model_id = provider_model_id(spec, "bedrock", region_prefix=settings.bedrock_region_prefix)
+        model_id = settings.model_id()
         log.info("Bedrock client: region %s, model %s", settings.aws_region, model_id)
     elif settings.provider == "anthropic" and settings.anthropic_api_key is not None:
         key = settings.anthropic_api_key
         sdk = anthropic.AsyncAnthropic(api_key=key.get_secret_value(), **common)
-        model_id = provider_model_id(spec, "anthropic")
+        model_id = settings.model_id()
         log.info("Anthropic client: key %s, model %s", mask_secret(key), model_id)
     else:
         raise LLMCallError(f"provider {settings.provider!r} has no SDK client")
-    return ClaudeClient(sdk, model_id=model_id, provider=settings.provider)
+    return ClaudeClient(
+        sdk,
+        model_id=model_id,
+        provider=settings.provider,
+        structured=settings.provider in spec.structured_outputs,
+        request_params=spec.request_params,
+    )
 
 
 def _aws(settings: ExtractionSettings) -> dict[str, Any]:

@@ -371,6 +371,8 @@ async def _worker(run: _Run, queue: deque[_Job]) -> None:
             if response.truncated:
                 queue.extendleft(reversed(_after_truncation(job, request.max_tokens)))
                 continue
+            if response.stop_reason == "refusal":
+                raise LLMOutputError("the model declined to answer (stop_reason: refusal)")
             bound = await _parse_or_reask(run, request, response, job.group)
         except LLMAccessError as error:
             log.error("extraction stopped: %s", error)

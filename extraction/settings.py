@@ -4,12 +4,13 @@ Nothing here runs at import: :func:`load_settings` builds the settings object
 when called. Variables (all optional unless the provider needs them)::
 
     EXTRACTION_PROVIDER        anthropic | bedrock | offline    (default anthropic)
-    EXTRACTION_MODEL           logical model name                (default claude-haiku-4-5)
+    EXTRACTION_MODEL           logical model name                (default claude-haiku-5-5)
     ANTHROPIC_API_KEY          the direct API key (provider anthropic)
     AWS_REGION                 Bedrock region (provider bedrock)
     AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
                                explicit AWS credentials (else the AWS default chain)
-    EXTRACTION_BEDROCK_REGION_PREFIX   cross-region profile prefix: us, eu, global...
+    EXTRACTION_BEDROCK_REGION_PREFIX   the inference profile: us, eu, jp, au, global...
+                               (default: the geography of AWS_REGION, else global)
     EXTRACTION_CONCURRENCY     LLM calls in flight at most       (default 3)
     EXTRACTION_TIMEOUT_S, EXTRACTION_CONNECT_TIMEOUT_S, EXTRACTION_MAX_RETRIES
     EXTRACTION_TIER, EXTRACTION_ASSISTANT_CHARS, EXTRACTION_CHUNKS_PER_CALL,
@@ -26,7 +27,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chunking.tiers import ChunkTier
 from extraction.errors import SettingsError
 from extraction.levers import Levers
-from extraction.models import DEFAULT_MODEL, MODELS, ModelSpec, get_model, provider_model_id
+from extraction.models import (
+    DEFAULT_MODEL,
+    MODELS,
+    ModelPrices,
+    ModelSpec,
+    Provider,
+    bedrock_geography,
+    get_model,
+    provider_model_id,
+    provider_prices,
+)
 
 __all__ = ["ExtractionSettings", "load_settings", "mask_secret"]
 
@@ -84,6 +95,34 @@ class ExtractionSettings(BaseSettings):
     def model_spec(self) -> ModelSpec:
         """The registry entry of :attr:`model`."""
         return get_model(self.model)
+
+    def bedrock_profile(self) -> str | None:
+        """The Bedrock inference-profile prefix: the one set, else ``AWS_REGION``'s geography.
+
+        ``None`` off Bedrock, or on Bedrock without a region (a settings error
+        :meth:`require_credentials` reports).
+        """
+        if self.provider != "bedrock":
+            return None
+        if self.bedrock_region_prefix:
+            return self.bedrock_region_prefix.strip().lower()
+        if not self.aws_region:
+            return None
+        return bedrock_geography(self.aws_region, self.model_spec())
+
+    def model_id(self) -> str:
+        """The id requests send (on Bedrock, an inference profile's).
+
+        Raises:
+            ValueError: a profile prefix the model does not have.
+        """
+        provider: Provider = "bedrock" if self.provider == "bedrock" else "anthropic"
+        return provider_model_id(self.model_spec(), provider, region_prefix=self.bedrock_profile())
+
+    def prices(self) -> ModelPrices:
+        """What calls cost with these settings (a Bedrock regional profile costs more)."""
+        provider: Provider = "bedrock" if self.provider == "bedrock" else "anthropic"
+        return provider_prices(self.model_spec(), provider, region_prefix=self.bedrock_profile())
 
     def levers(self) -> Levers:
         """The cost levers these settings select (``assistant_chars=-1``: no trimming)."""
@@ -158,13 +197,14 @@ def load_settings(**overrides: Any) -> ExtractionSettings:
             f"EXTRACTION_MODEL={settings.model!r} is not a known model; valid: "
             f"{', '.join(sorted(MODELS))}"
         )
-    if settings.provider in ("anthropic", "bedrock"):
+    if settings.provider == "anthropic" and settings.bedrock_region_prefix:
+        raise SettingsError(
+            "EXTRACTION_BEDROCK_REGION_PREFIX is set but EXTRACTION_PROVIDER is 'anthropic': "
+            "the prefix selects a Bedrock inference profile; unset it or use bedrock"
+        )
+    if settings.provider == "bedrock" and settings.bedrock_profile() is not None:
         try:  # the one check of a prefix, the one that builds the id
-            provider_model_id(
-                settings.model_spec(),
-                settings.provider,
-                region_prefix=settings.bedrock_region_prefix,
-            )
+            settings.model_id()
         except ValueError as error:
             raise SettingsError(f"EXTRACTION_BEDROCK_REGION_PREFIX: {error}") from None
     return settings

@@ -14,7 +14,7 @@ import pytest
 from extraction.anthropic_llm import AnthropicLLM
 from extraction.batches import MemoryBatchJournal, request_digest
 from extraction.client import ClaudeClient, make_client
-from extraction.errors import LLMCallError, SettingsError
+from extraction.errors import LLMAccessError, LLMCallError, SettingsError
 from extraction.llm import LLMMessage, LLMRequest
 from extraction.settings import load_settings
 
@@ -131,7 +131,7 @@ def test_usage_is_parsed_with_cache_fields() -> None:
 
 def test_missing_cache_fields_count_zero_and_request_carries_model_and_cache_control() -> None:
     handler = Recorder(httpx2.Response(200, json=message_body()))
-    llm = AnthropicLLM(client(handler), model="claude-haiku-4-5")
+    llm = AnthropicLLM(client(handler, model="claude-haiku-4-5"), model="claude-haiku-4-5")
     request = LLMRequest(system="x", messages=(LLMMessage("user", "hi"),), cache_system=True)
     response = asyncio.run(llm.complete(request))
     assert response.usage.cache_write_tokens == response.usage.cache_read_tokens == 0
@@ -157,25 +157,146 @@ BEDROCK = {
 
 
 @pytest.mark.parametrize(
-    ("prefix", "model_id"),
+    ("region", "prefix", "model_id"),
     [
-        (None, "anthropic.claude-haiku-4-5-20251001-v1:0"),
-        ("eu", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"),
-        ("global", "global.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("eu-west-1", None, "eu.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("us-east-1", None, "us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("ap-northeast-1", None, "jp.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("sa-east-1", None, "global.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("eu-west-1", "global", "global.anthropic.claude-haiku-4-5-20251001-v1:0"),
     ],
 )
-def test_bedrock_client_uses_the_bedrock_model_id_and_region(
-    prefix: str | None, model_id: str
+def test_bedrock_sends_an_inference_profile_id_derived_from_the_region(
+    region: str, prefix: str | None, model_id: str
 ) -> None:
     handler = Recorder(httpx2.Response(200, json=message_body()))
-    made = client(handler, **BEDROCK, bedrock_region_prefix=prefix)
+    options = {**BEDROCK, "aws_region": region, "model": "claude-haiku-4-5"}
+    made = client(handler, **options, bedrock_region_prefix=prefix)
     assert isinstance(made.sdk, anthropic.AsyncAnthropicBedrock)
     assert made.model_id == model_id
     assert asyncio.run(made.create(REQUEST)).usage.input_tokens == 120
     sent = handler.requests[0]
-    assert sent.url.host == "bedrock-runtime.eu-west-1.amazonaws.com"
-    assert sent.url.path == f"/model/{model_id}/invoke"
+    assert (
+        str(sent.url) == f"https://bedrock-runtime.{region}.amazonaws.com/model/{model_id}/invoke"
+    )
     assert sent.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE/")
+
+
+def structured_request() -> LLMRequest:
+    from extraction.prompts import OUTPUT_SCHEMA
+
+    return LLMRequest(
+        system="instructions", messages=(LLMMessage("user", "hello"),), output_schema=OUTPUT_SCHEMA
+    )
+
+
+def test_the_bedrock_body_is_exactly_what_bedrock_documents() -> None:
+    from extraction.prompts import OUTPUT_SCHEMA
+
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    made = client(handler, **BEDROCK, model="claude-haiku-4-5")
+    asyncio.run(made.create(structured_request()))
+    body = json.loads(handler.requests[0].content)
+    assert body == {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 2048,
+        "system": [{"type": "text", "text": "instructions"}],
+        "messages": [{"role": "user", "content": "hello"}],
+        "output_config": {"format": {"type": "json_schema", "schema": OUTPUT_SCHEMA}},
+    }
+
+
+def test_haiku_5_5_on_bedrock_sends_no_schema_and_no_thinking() -> None:
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    made = client(handler, **BEDROCK, model="claude-haiku-5-5")
+    asyncio.run(made.create(structured_request()))
+    assert handler.requests[0].url.path == "/model/eu.anthropic.claude-haiku-5-5/invoke"
+    body = json.loads(handler.requests[0].content)
+    assert body["anthropic_version"] == "bedrock-2023-05-31"
+    assert body["thinking"] == {"type": "disabled"}
+    assert "output_config" not in body  # not confirmed for Haiku 5.5 on Bedrock
+
+
+@pytest.mark.parametrize(
+    ("model", "model_id", "extra"),
+    [
+        ("claude-haiku-4-5", "claude-haiku-4-5-20251001", {}),
+        ("claude-haiku-5-5", "claude-haiku-5-5", {"thinking": {"type": "disabled"}}),
+    ],
+)
+def test_the_direct_api_body_asks_for_structured_output(
+    model: str, model_id: str, extra: dict[str, Any]
+) -> None:
+    from extraction.prompts import OUTPUT_SCHEMA
+
+    handler = Recorder(httpx2.Response(200, json=message_body()))
+    asyncio.run(client(handler, model=model).create(structured_request()))
+    sent = handler.requests[0]
+    assert str(sent.url) == "https://api.anthropic.com/v1/messages"
+    body = json.loads(sent.content)
+    assert body["model"] == model_id
+    assert body["output_config"] == {"format": {"type": "json_schema", "schema": OUTPUT_SCHEMA}}
+    assert "anthropic_version" not in body
+    assert {k: body[k] for k in extra} == extra
+
+
+def api_error(status: int, kind: str, message: str) -> httpx2.Response:
+    body = {"type": "error", "error": {"type": kind, "message": message}}
+    return httpx2.Response(status, json=body)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        api_error(401, "authentication_error", "invalid x-api-key"),
+        api_error(403, "permission_error", "Your API key does not have permission"),
+        api_error(404, "not_found_error", "model: claude-haiku-9"),
+        api_error(
+            400,
+            "invalid_request_error",
+            "Invocation of model ID anthropic.claude-haiku-4-5-20251001-v1:0 with on-demand "
+            "throughput isn't supported. Retry your request with the ID or ARN of an inference "
+            "profile that contains this model.",
+        ),
+        api_error(400, "invalid_request_error", "The provided model identifier is invalid."),
+    ],
+    ids=["401", "403", "404-model", "400-on-demand", "400-invalid-model"],
+)
+def test_refusals_no_retry_can_change_are_access_errors_sent_once(
+    response: httpx2.Response,
+) -> None:
+    handler = Recorder(response)
+    with pytest.raises(LLMAccessError, match="refuses every call") as caught:
+        asyncio.run(client(handler, max_retries=3).create(REQUEST))
+    assert len(handler.requests) == 1
+    assert isinstance(caught.value.__cause__, anthropic.APIStatusError)
+
+
+def test_another_400_fails_only_its_call() -> None:
+    handler = Recorder(api_error(400, "invalid_request_error", "messages: text too long"))
+    with pytest.raises(LLMCallError) as caught:
+        asyncio.run(client(handler).create(REQUEST))
+    assert not isinstance(caught.value, LLMAccessError)
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [{"input_tokens": "lots", "output_tokens": 3}, {"input_tokens": -5, "output_tokens": 3}],
+    ids=["text", "negative"],
+)
+def test_a_malformed_usage_is_a_call_error_not_an_abort(usage: dict[str, Any]) -> None:
+    body = {**message_body(), "usage": usage}
+    handler = Recorder(httpx2.Response(200, json=body))
+    with pytest.raises(LLMCallError, match=r"usage\.input_tokens"):
+        asyncio.run(client(handler).create(REQUEST))
+
+
+def test_the_stop_reason_reaches_the_response() -> None:
+    body = {**message_body('{"facts": [{"chu'), "stop_reason": "max_tokens"}
+    handler = Recorder(httpx2.Response(200, json=body))
+    response = asyncio.run(AnthropicLLM(client(handler), model="m").complete(REQUEST))
+    assert response.truncated
+    assert response.stop_reason == "max_tokens"
 
 
 def test_bedrock_retries_429() -> None:

@@ -135,7 +135,9 @@ fact_objects = st.fixed_dictionaries(
 
 @settings(max_examples=60, deadline=None)
 @given(facts=st.lists(fact_objects, max_size=8))
-def test_every_answer_the_output_schema_allows_is_kept_whole(facts: list[dict[str, object]]) -> None:
+def test_every_answer_the_output_schema_allows_is_kept_whole(
+    facts: list[dict[str, object]],
+) -> None:
     parsed = parse_output(json.dumps({"facts": facts}))
     assert parsed.dropped == 0
     assert len(parsed.facts) == len(facts)

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from extraction.errors import SettingsError
-from extraction.models import MODELS, get_model, provider_model_id
+from extraction.models import BEDROCK_GEOGRAPHIES, MODELS, get_model, provider_model_id
 from extraction.settings import load_settings, mask_secret
 from tests.extraction.conftest import REPO
 
@@ -103,13 +103,26 @@ def test_explicit_aws_credentials_need_both_halves() -> None:
 
 
 @pytest.mark.parametrize(
-    ("provider", "prefix", "expected"),
-    [("bedrock", "US", "lowercase word"), ("anthropic", "us", "only applies to Bedrock")],
+    ("provider", "prefix", "model", "expected"),
+    [
+        ("bedrock", "usa", "claude-haiku-4-5", "no Bedrock inference profile 'usa'; valid: us,"),
+        ("bedrock", "apac", "claude-haiku-5-5", "no Bedrock inference profile 'apac'"),
+        ("anthropic", "us", "claude-haiku-4-5", "selects a Bedrock inference profile"),
+    ],
 )
-def test_a_bad_region_prefix_is_a_settings_error(provider: str, prefix: str, expected: str) -> None:
-    with pytest.raises(SettingsError, match=f"EXTRACTION_BEDROCK_REGION_PREFIX: .*{expected}"):
-        load_settings(provider=provider, bedrock_region_prefix=prefix)
+def test_a_region_prefix_must_be_one_of_the_models_profiles(
+    provider: str, prefix: str, model: str, expected: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"EXTRACTION_BEDROCK_REGION_PREFIX.*{expected}"):
+        load_settings(
+            provider=provider, aws_region="eu-west-1", model=model, bedrock_region_prefix=prefix
+        )
     assert load_settings(provider="offline", bedrock_region_prefix="US").provider == "offline"
+    assert (
+        load_settings(provider="bedrock", aws_region="eu-west-1", bedrock_region_prefix="US")
+        .model_id()
+        .startswith("us.")
+    )
 
 
 def test_batches_only_on_the_direct_api() -> None:
@@ -145,14 +158,66 @@ def test_levers_follow_the_settings() -> None:
 def test_model_registry() -> None:
     spec = get_model("claude-haiku-4-5")
     assert provider_model_id(spec, "anthropic") == "claude-haiku-4-5-20251001"
-    assert provider_model_id(spec, "bedrock") == "anthropic.claude-haiku-4-5-20251001-v1:0"
-    assert provider_model_id(spec, "bedrock", region_prefix="us").startswith("us.anthropic.")
+    assert (
+        provider_model_id(spec, "bedrock", region_prefix="us")
+        == "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    )
     with pytest.raises(ValueError, match="only applies to Bedrock"):
         provider_model_id(spec, "anthropic", region_prefix="us")
+    with pytest.raises(ValueError, match="no Bedrock inference profile None"):
+        provider_model_id(spec, "bedrock")  # the bare id is a 400 on demand
     with pytest.raises(LookupError, match="claude-haiku-4-5"):
         get_model("gpt")
     with pytest.raises(SettingsError, match="EXTRACTION_MODEL"):
         load_settings(model="nope")
-    assert spec.prices.input == 1.0
-    assert spec.prices.output == 5.0
-    assert set(MODELS) == {spec.name}
+    assert (spec.prices.input, spec.prices.output) == (1.0, 5.0)
+    assert set(MODELS) == {"claude-haiku-4-5", "claude-haiku-5-5"}
+
+
+def test_haiku_5_5_prices_long_prompts_at_the_higher_rate() -> None:
+    prices = get_model("claude-haiku-5-5").prices
+    assert (prices.input, prices.output, prices.cache_write) == (0.10, 0.50, 0.125)
+    assert prices.for_prompt(100_000) is prices
+    long = prices.for_prompt(100_001)
+    assert (long.input, long.output, long.cache_write) == (0.50, 2.50, 0.625)
+    assert get_model("claude-haiku-5-5").tokens_per_haiku_4_5_token == 1.30
+
+
+def test_every_model_has_a_direct_id_a_bedrock_id_and_a_global_profile() -> None:
+    for spec in MODELS.values():
+        assert spec.direct_id.startswith("claude-")
+        assert spec.bedrock_id.startswith("anthropic.")
+        assert "global" in spec.bedrock_geographies
+        assert set(spec.bedrock_geographies) <= set(BEDROCK_GEOGRAPHIES)
+        assert spec.direct_id.replace("-20251001", "") in spec.bedrock_id
+
+
+@pytest.mark.parametrize(
+    ("region", "model", "prefix"),
+    [
+        ("us-west-2", "claude-haiku-4-5", "us"),
+        ("eu-central-1", "claude-haiku-5-5", "eu"),
+        ("ap-northeast-1", "claude-haiku-5-5", "jp"),
+        ("ap-southeast-2", "claude-haiku-4-5", "au"),
+        ("ap-south-1", "claude-haiku-4-5", "apac"),
+        ("ap-south-1", "claude-haiku-5-5", "global"),
+        ("me-central-1", "claude-haiku-4-5", "global"),
+    ],
+)
+def test_the_bedrock_profile_follows_aws_region(region: str, model: str, prefix: str) -> None:
+    settings = load_settings(provider="bedrock", aws_region=region, model=model)
+    assert settings.bedrock_profile() == prefix
+    assert settings.model_id().startswith(f"{prefix}.anthropic.")
+
+
+def test_a_regional_bedrock_profile_costs_more_than_global() -> None:
+    eu = load_settings(provider="bedrock", aws_region="eu-west-1", model="claude-haiku-4-5")
+    world = load_settings(
+        provider="bedrock",
+        aws_region="eu-west-1",
+        model="claude-haiku-4-5",
+        bedrock_region_prefix="global",
+    )
+    assert eu.prices().input == 1.1
+    assert world.prices().input == 1.0
+    assert load_settings(provider="anthropic", model="claude-haiku-4-5").prices().input == 1.0
