@@ -4,7 +4,10 @@ Cost of one call, in US dollars, with prices per million tokens::
 
     (input * p_in + output * p_out + cache_write * p_cw + cache_read * p_cr) / 1e6
 
-times ``prices.batch_discount`` for calls made through the Message Batches API.
+at the prices of the call's prompt length (:meth:`ModelPrices.for_prompt`: a
+prompt of input, cache-write and cache-read tokens above a model's threshold is
+priced at its long-prompt rate), times ``prices.batch_discount`` for calls made
+through the Message Batches API.
 """
 
 from __future__ import annotations
@@ -80,11 +83,13 @@ class Ledger:
         self.cache_write_tokens += usage.cache_write_tokens
         self.cache_read_tokens += usage.cache_read_tokens
         self.estimated = self.estimated or usage.estimated
+        prompt = usage.input_tokens + usage.cache_write_tokens + usage.cache_read_tokens
+        prices = self.prices.for_prompt(prompt)
         cost = (
-            usage.input_tokens * self.prices.input
-            + usage.output_tokens * self.prices.output
-            + usage.cache_write_tokens * self.prices.cache_write
-            + usage.cache_read_tokens * self.prices.cache_read
+            usage.input_tokens * prices.input
+            + usage.output_tokens * prices.output
+            + usage.cache_write_tokens * prices.cache_write
+            + usage.cache_read_tokens * prices.cache_read
         ) / 1_000_000
         self.cost_usd += cost * (self.prices.batch_discount if batch else 1.0)
 
