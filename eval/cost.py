@@ -20,18 +20,22 @@ def collect_cost(conversations: Sequence[Conversation]) -> dict[str, Any]:
 
     Returns a JSON-ready dict: ``scenarios`` (one ledger per lever, with its
     ratio to the naive design and dollars per million conversation tokens),
-    ``reimport`` (first import and re-import of the same export under the
-    default levers) and the LLM backend that produced the figures.
+    ``models`` (each model under the default levers, with its ratio to the
+    default model), ``reimport`` (first import and re-import of the same
+    export under the default levers) and the LLM backend that produced the figures.
     """
-    from extraction.costing import lever_costs, reimport_costs
+    from extraction.costing import lever_costs, model_costs, reimport_costs
+    from extraction.models import DEFAULT_MODEL
     from extraction.offline import OfflineLLM
 
-    costs = lever_costs(conversations, llm_factory=OfflineLLM)
-    first, again = reimport_costs(conversations, llm_factory=OfflineLLM)
+    costs = lever_costs(conversations)
+    first, again = reimport_costs(conversations)
     return {
         "available": True,
         "llm_backend": OfflineLLM.description,
+        "model": DEFAULT_MODEL,
         "estimated": first.estimated,
         "scenarios": {cost.name: cost.to_dict() for cost in costs},
+        "models": {cost.name: cost.to_dict() for cost in model_costs(conversations)},
         "reimport": {"first_import": first.to_dict(), "reimport": again.to_dict()},
     }

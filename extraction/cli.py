@@ -57,9 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(run=_run)
     costs = commands.add_parser(
-        "costs", help="ledger of each cost lever on an export (offline LLM)"
+        "costs", help="ledger of each cost lever and each model on an export (offline LLM)"
     )
     costs.add_argument("export", type=Path)
+    costs.add_argument(
+        "--model", help="the model whose prices the lever table uses (default: the default model)"
+    )
     costs.add_argument("--json", action="store_true")
     costs.set_defaults(run=_costs)
     check = commands.add_parser("health", help="import every module, check settings and store")
@@ -114,23 +117,42 @@ def _run(args: argparse.Namespace) -> int:
 
 def _costs(args: argparse.Namespace) -> int:
     from chunking.formats import load_export
-    from extraction.costing import lever_costs
+    from extraction.costing import lever_costs, model_costs
+    from extraction.models import DEFAULT_MODEL
     from extraction.offline import OfflineLLM
 
-    llm = OfflineLLM()
-    results = lever_costs(load_export(args.export), llm_factory=lambda: llm)
+    conversations = list(load_export(args.export))
+    model = args.model or DEFAULT_MODEL
+    levers = lever_costs(conversations, model=model)
+    models = model_costs(conversations, reference=model)
     if args.json:
-        print(json.dumps({"llm": llm.description, "levers": [r.to_dict() for r in results]}))
+        print(
+            json.dumps(
+                {
+                    "llm": OfflineLLM.description,
+                    "model": model,
+                    "levers": [r.to_dict() for r in levers],
+                    "models": [r.to_dict() for r in models],
+                }
+            )
+        )
         return 0
-    print(f"llm: {llm.description}")
-    header = ("scenario", "calls", "tokens", "cost_usd", "% naive", "$/M conv tok")
-    print("{:30} {:>6} {:>9} {:>10} {:>8} {:>12}".format(*header))
-    for r in results:
+    print(f"llm: {OfflineLLM.description}")
+    _cost_table(f"levers, priced as {model}", "% naive", levers)
+    print()
+    _cost_table("models, default levers", f"% {model}", models)
+    return 0
+
+
+def _cost_table(title: str, ratio: str, rows: Sequence[Any]) -> None:
+    print(title)
+    header = ("scenario", "calls", "tokens", "cost_usd", ratio, "$/M conv tok")
+    print("{:30} {:>6} {:>9} {:>10} {:>18} {:>12}".format(*header))
+    for r in rows:
         print(
             f"{r.name:30} {r.ledger.calls:6d} {r.ledger.total_tokens:9d} {r.ledger.cost_usd:10.6f} "
-            f"{100 * r.ratio_to_naive:7.1f}% {r.usd_per_million_conversation_tokens:12.4f}"
+            f"{100 * r.ratio_to_naive:17.1f}% {r.usd_per_million_conversation_tokens:12.4f}"
         )
-    return 0
 
 
 def _health(args: argparse.Namespace) -> int:

@@ -2,9 +2,14 @@
 
 :func:`lever_costs` runs extraction (with a fresh cache each time) under the
 naive design and under each lever, and returns one ledger per scenario; the
-eval harness reports them. With the offline LLM the figures are cl100k
-estimates of the same prompts the model would get; output tokens are those
-of the stand-in's answers.
+eval harness reports them. :func:`model_costs` does the same for each model of
+the registry under one set of levers: the model is a lever too.
+
+With the offline LLM the figures are estimates of the same prompts the model
+would get: cl100k counts stand for Claude Haiku 4.5's, scaled by each model's
+:attr:`~extraction.models.ModelSpec.tokens_per_haiku_4_5_token` (Haiku 5.5's
+tokenizer counts about 30% more); output tokens are those of the stand-in's
+answers, so output figures say little about what a model would write.
 """
 
 from __future__ import annotations
@@ -25,10 +30,19 @@ from extraction.items import ExtractionItem, item_from_chunk
 from extraction.ledger import Ledger, LedgerSummary
 from extraction.levers import DEFAULT_LEVERS, NAIVE, Levers
 from extraction.llm import LLM
-from extraction.models import DEFAULT_MODEL, get_model
+from extraction.models import DEFAULT_MODEL, MODELS, ModelSpec, get_model
 from extraction.prompts import SYSTEM_PROMPT
 
-__all__ = ["LeverCost", "lever_costs", "reimport_costs", "scenarios"]
+__all__ = [
+    "LeverCost",
+    "estimating_llm",
+    "lever_costs",
+    "model_costs",
+    "reimport_costs",
+    "scenarios",
+]
+
+LLMFactory = Callable[[], LLM]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +84,23 @@ def scenarios() -> dict[str, Levers]:
     }
 
 
+def estimating_llm(spec: ModelSpec) -> LLMFactory:
+    """Makes offline stand-ins whose token estimates are in ``spec``'s tokens."""
+    from extraction.offline import OfflineLLM
+
+    count = get_tokenizer().count
+    ratio = spec.tokens_per_haiku_4_5_token
+
+    def scaled(text: str) -> int:
+        return round(count(text) * ratio)
+
+    return lambda: OfflineLLM(count_tokens=scaled)
+
+
 def lever_costs(
     conversations: Iterable[Conversation],
     *,
-    llm_factory: Callable[[], LLM],
+    llm_factory: LLMFactory | None = None,
     model: str = DEFAULT_MODEL,
     levers: dict[str, Levers] | None = None,
 ) -> list[LeverCost]:
@@ -81,29 +108,66 @@ def lever_costs(
 
     Args:
         conversations: the export's conversations.
-        llm_factory: makes the LLM for a scenario (e.g. ``OfflineLLM``).
-        model: whose prices and caching minimum apply.
+        llm_factory: makes the LLM for a scenario (default: the offline
+            stand-in, estimating in ``model``'s tokens).
+        model: whose prices, tokenizer and caching minimum apply.
         levers: scenarios by name (default :func:`scenarios`); must include ``naive``.
     """
     items, conversation_tokens = _items(conversations)
     spec = get_model(model)
-    prefix = get_tokenizer().count(SYSTEM_PROMPT)
-    ledgers: dict[str, tuple[Levers, LedgerSummary]] = {}
-    for name, chosen in (levers or scenarios()).items():
-        ledger = Ledger(spec.prices)
-        asyncio.run(
-            extract_facts(
-                items,
-                llm=llm_factory(),
-                cache=MemoryFactCache(),
-                ledger=ledger,
-                levers=chosen,
-                system_prompt_tokens=prefix,
-                min_cache_prefix_tokens=spec.min_cache_prefix_tokens,
-            )
+    factory = llm_factory or estimating_llm(spec)
+    ledgers = {
+        name: (chosen, _first_import(items, spec, factory, chosen))
+        for name, chosen in (levers or scenarios()).items()
+    }
+    return _relative(ledgers, "naive", conversation_tokens)
+
+
+def model_costs(
+    conversations: Iterable[Conversation],
+    *,
+    models: Iterable[str] = tuple(MODELS),
+    levers: Levers = DEFAULT_LEVERS,
+    reference: str = DEFAULT_MODEL,
+) -> list[LeverCost]:
+    """The ledger of a first import by each model under ``levers`` (offline estimates).
+
+    ``ratio_to_naive`` is, here, the ratio to ``reference``'s cost.
+    """
+    items, conversation_tokens = _items(conversations)
+    ledgers = {}
+    for name in models:
+        spec = get_model(name)
+        ledgers[name] = (levers, _first_import(items, spec, estimating_llm(spec), levers))
+    return _relative(ledgers, reference, conversation_tokens)
+
+
+def _first_import(
+    items: list[ExtractionItem], spec: ModelSpec, factory: LLMFactory, levers: Levers
+) -> LedgerSummary:
+    ledger = Ledger(spec.prices)
+    asyncio.run(
+        extract_facts(
+            items,
+            llm=factory(),
+            cache=MemoryFactCache(),
+            ledger=ledger,
+            levers=levers,
+            system_prompt_tokens=_prompt_tokens(spec),
+            min_cache_prefix_tokens=spec.min_cache_prefix_tokens,
         )
-        ledgers[name] = (chosen, ledger.summary())
-    naive = ledgers["naive"][1].cost_usd
+    )
+    return ledger.summary()
+
+
+def _prompt_tokens(spec: ModelSpec) -> int:
+    return round(get_tokenizer().count(SYSTEM_PROMPT) * spec.tokens_per_haiku_4_5_token)
+
+
+def _relative(
+    ledgers: dict[str, tuple[Levers, LedgerSummary]], reference: str, conversation_tokens: int
+) -> list[LeverCost]:
+    naive = ledgers[reference][1].cost_usd
     return [
         LeverCost(
             name=name,
@@ -121,7 +185,7 @@ def lever_costs(
 def reimport_costs(
     conversations: Iterable[Conversation],
     *,
-    llm_factory: Callable[[], LLM],
+    llm_factory: LLMFactory | None = None,
     model: str = DEFAULT_MODEL,
     levers: Levers = DEFAULT_LEVERS,
 ) -> tuple[LedgerSummary, LedgerSummary]:
@@ -132,7 +196,8 @@ def reimport_costs(
     """
     items, _ = _items(conversations)
     spec = get_model(model)
-    prefix = get_tokenizer().count(SYSTEM_PROMPT)
+    factory = llm_factory or estimating_llm(spec)
+    prefix = _prompt_tokens(spec)
     cache = MemoryFactCache()
     summaries = []
     for _ in range(2):
@@ -140,7 +205,7 @@ def reimport_costs(
         asyncio.run(
             extract_facts(
                 items,
-                llm=llm_factory(),
+                llm=factory(),
                 cache=cache,
                 ledger=ledger,
                 levers=levers,

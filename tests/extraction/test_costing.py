@@ -38,3 +38,15 @@ def test_on_a_larger_generated_export_the_default_levers_alone_stay_under_a_fift
     ratios = {c.name: c for c in lever_costs(load_export(export), llm_factory=OfflineLLM)}
     assert ratios["default_levers"].ratio_to_naive <= 0.20
     assert ratios["trim_assistant"].ratio_to_naive < 1.0  # long assistant turns are cut
+
+
+def test_the_model_is_a_lever_priced_in_its_own_tokens() -> None:
+    from extraction.costing import model_costs
+
+    rows = {c.name: c for c in model_costs(load_export(SAMPLE_EXPORT))}
+    old, new = rows["claude-haiku-4-5"].ledger, rows["claude-haiku-5-5"].ledger
+    assert old.calls == new.calls
+    # The same prompts, counted about 30% larger by Haiku 5.5's tokenizer.
+    assert 1.25 <= new.input_tokens / old.input_tokens <= 1.35
+    assert new.cost_usd < old.cost_usd
+    assert rows["claude-haiku-5-5"].ratio_to_naive == 1.0  # the default model is the reference
