@@ -94,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
             levers=settings.levers(),
             concurrency=settings.concurrency,
             model=settings.model,
+            prices=settings.prices(),
             on_progress=lambda stage, done, total: log.info("%s: %d/%d", stage, done, total),
         )
     finally:
@@ -109,6 +110,8 @@ def _run(args: argparse.Namespace) -> int:
             f"calls: {ledger.calls}, tokens: {ledger.total_tokens}, cost: ${ledger.cost_usd:.6f}"
             + (" (estimates)" if ledger.estimated else "")
         )
+        if result.facts_dropped:
+            print(f"facts dropped (invalid in the model's answers): {result.facts_dropped}")
         print(f"memory: {result.memory_location}")
     if result.input_error:
         return 2

@@ -22,9 +22,9 @@ from extraction.items import Turn
 from extraction.llm import LLMRequest, LLMResponse, Usage
 from extraction.prompts import parse_prompt_chunks
 
-__all__ = ["OFFLINE_MODEL", "RULES", "OfflineLLM", "Rule", "facts_of_turn"]
+__all__ = ["ATTRIBUTE_RULES", "OFFLINE_MODEL", "RULES", "OfflineLLM", "Rule", "facts_of_turn"]
 
-OFFLINE_MODEL = "offline-rules-v1"
+OFFLINE_MODEL = "offline-rules-v2"
 
 _NAME = r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
 _PLACE = r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
@@ -40,12 +40,135 @@ class Rule:
     key: str | None
     pattern: re.Pattern[str]
     template: Callable[[re.Match[str]], str]
+    value_group: int | str = 1
+    status: str = "current"
 
 
 def _rule(
     category: str, key: str | None, pattern: str, template: Callable[[re.Match[str]], str]
 ) -> Rule:
     return Rule(category, key, re.compile(pattern, re.IGNORECASE if key is None else 0), template)
+
+
+def _attribute(
+    category: str, key: str, text: str, *patterns: str, status: str = "current"
+) -> tuple[Rule, ...]:
+    """Rules setting attribute ``key`` to the group ``v`` of any of ``patterns``."""
+    return tuple(
+        Rule(
+            category,
+            key,
+            re.compile(pattern),
+            lambda m, text=text: text.format(v=m["v"]),  # type: ignore[misc]
+            "v",
+            status,
+        )
+        for pattern in patterns
+    )
+
+
+_CAR = r"(?P<v>[A-Z][\w-]*(?: [A-Z0-9][\w-]*){0,2})"
+_TITLE = r"(?P<v>[A-Z][\w-]*(?: [A-Z][\w-]*){0,2})"
+_LOWER = r"(?P<v>[a-z][a-z ]*?[a-z])"
+_DAY = r"(?P<v>(?:January|February|March|April|May|June|July|August|September|October"
+_DAY += r"|November|December) \d{1,2})"
+
+ATTRIBUTE_RULES: tuple[Rule, ...] = (
+    *_attribute(
+        "places",
+        "home_city",
+        "Lives in {v}",
+        rf"\bI moved from {_PLACE} to (?P<v>[A-Z][\w'-]+(?: [A-Z][\w'-]+){{0,2}})",
+        rf"\b[Mm]ost of my friends are in {_TITLE}, where I live",
+        rf"\b[Hh]ere in {_TITLE} the weather",
+    ),
+    *_attribute(
+        "places",
+        "home_city",
+        "Lived in {v}",
+        r"\bI moved from (?P<v>[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) to ",
+        r"\bI (?:just |recently |have )?moved to [A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2} from "
+        r"(?P<v>[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})",
+        status="former",
+    ),
+    *_attribute(
+        "pets",
+        "dog",
+        "Has a dog named {v}",
+        rf"\b[Mm]y dog is called {_TITLE}",
+        rf"^{_TITLE}, my dog\b",
+        rf"\bmy dog {_TITLE}",
+        rf"\badopted a (?:puppy|dog) named {_TITLE}",
+    ),
+    *_attribute(
+        "work",
+        "job",
+        "Works as a {v}",
+        r"^As an? (?P<v>[\w ]+?), my weeks",
+        r"\b[Mm]y job as an? (?P<v>[\w ]+?) involves",
+        r"\bstarted as an? (?P<v>[\w ]+?) this week",
+    ),
+    *_attribute(
+        "identity",
+        "allergy",
+        "Is allergic to {v}",
+        rf"\bI'm allergic to {_LOWER}(?=[,.]|$)",
+        rf"\b[Mm]y {_LOWER} allergy\b",
+        rf"\ballergy is to {_LOWER}(?=[,.]|$)",
+    ),
+    *_attribute(
+        "goals",
+        "language_learning",
+        "Is learning {v}",
+        r"\bI'm learning (?P<v>[A-Z]\w+)",
+        r"\b[Mm]y (?P<v>[A-Z]\w+) lessons",
+        r"\bpractise (?P<v>[A-Z]\w+) vocabulary",
+        r"\bI'm studying (?P<v>[A-Z]\w+)",
+    ),
+    *_attribute(
+        "other",
+        "car",
+        "Drives a {v}",
+        rf"\bI drive an? {_CAR}",
+        rf"\b[Mm]y {_CAR} needs new tyres",
+        rf"\b[Tt]he {_CAR} I drive",
+        rf"\bbought an? {_CAR}",
+    ),
+    *_attribute(
+        "identity",
+        "birthday",
+        "Birthday is on {v}",
+        rf"\bbirthday is on {_DAY}",
+        rf"\bmy birthday on {_DAY}",
+        rf"\bon {_DAY}, my birthday",
+        rf"\bbirthday wrong\b.*\bit's actually {_DAY}",
+    ),
+    *_attribute(
+        "interests",
+        "instrument",
+        "Plays the {v}",
+        rf"\bI play the {_LOWER} (?:in a band|now)\b",
+        rf"\bpractice is tonight; I'm on {_LOWER}(?=[.]|$)",
+        rf"\bplaying the {_LOWER} since\b",
+    ),
+    *_attribute(
+        "family",
+        "partner",
+        "Has a partner named {v}",
+        r"\b[Mm]y partner (?P<v>[A-Z]\w+)",
+        r"^(?P<v>[A-Z]\w+), my partner\b",
+    ),
+    *_attribute(
+        "preferences",
+        "code_editor",
+        "Uses {v} as code editor",
+        rf"\bcode editor of choice is {_TITLE}",
+        rf"\bwrite all my code in {_TITLE}",
+        rf"\bshortcuts for {_TITLE}, my code editor",
+        rf"\bswitched my code editor to {_TITLE}",
+    ),
+)
+"""Single-valued attributes: each match sets ``key`` to the group ``v``."""
 
 
 RULES: tuple[Rule, ...] = (
@@ -156,14 +279,15 @@ def facts_of_turn(turn: Turn) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     seen: set[str] = set()
     for sentence in _SENTENCE.split(turn.text):
-        for rule in RULES:
+        for rule in (*RULES, *ATTRIBUTE_RULES):
             for match in rule.pattern.finditer(sentence):
                 text = rule.template(match).rstrip(" ,")
                 if text not in seen:
                     seen.add(text)
                     fact: dict[str, object] = {"category": rule.category}
                     if rule.key:
-                        fact["key"] = rule.key
+                        value = match[rule.value_group]
+                        fact.update(key=rule.key, value=value, status=rule.status)
                     fact.update(text=text, messages=[turn.message_id])
                     found.append(fact)
     return found

@@ -24,7 +24,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from chunking.chunker import chunk_conversations
@@ -43,7 +42,8 @@ from extraction.ledger import Ledger, LedgerSummary
 from extraction.levers import DEFAULT_LEVERS, Levers
 from extraction.llm import LLM
 from extraction.memory import MemoryDocument, build_memory
-from extraction.models import DEFAULT_MODEL, get_model
+from extraction.memory_files import file_memory_sink
+from extraction.models import DEFAULT_MODEL, ModelPrices, get_model
 from extraction.offload import Offload
 from extraction.prompts import SYSTEM_PROMPT
 from extraction.store import ChunkStore
@@ -79,6 +79,8 @@ class PassResult:
     chunks_stored: int = 0
     chunks_extracted: int = 0
     facts: int = 0
+    facts_dropped: int = 0
+    """Facts of usable answers that did not validate (or named no chunk of their call)."""
     failures: tuple[Failure, ...] = ()
     sync: Any = None
     input_error: bool = False
@@ -98,29 +100,10 @@ class PassResult:
             "chunks_stored": self.chunks_stored,
             "chunks_extracted": self.chunks_extracted,
             "facts": self.facts,
+            "facts_dropped": self.facts_dropped,
             "failures": [{"chunk_id": f.chunk_id, "reason": f.reason} for f in self.failures],
             "input_error": self.input_error,
         }
-
-
-def file_memory_sink(directory: str | Path) -> MemorySink:
-    """A sink that writes ``<directory>/<user_id>.md`` and returns its path.
-
-    The document is written beside its final name and renamed over it, so a
-    reader (or a crash) never sees a half-written profile.
-    """
-    root = Path(directory)
-
-    def save(user_id: str, document: MemoryDocument) -> str:
-        root.mkdir(parents=True, exist_ok=True)
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in user_id) or "user"
-        path = root / f"{safe}.md"
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(document.markdown, encoding="utf-8")
-        partial.replace(path)  # atomic: a crash mid-write leaves the previous document whole
-        return str(path)
-
-    return save
 
 
 @dataclass(slots=True)
@@ -158,6 +141,7 @@ async def run_full_pass_async(
     levers: Levers = DEFAULT_LEVERS,
     concurrency: int = 3,
     model: str = DEFAULT_MODEL,
+    prices: ModelPrices | None = None,
     export_format: str | None = None,
     chunking: ChunkingConfig | None = None,
     on_progress: Progress | None = None,
@@ -176,7 +160,10 @@ async def run_full_pass_async(
         update_profile: told ``processing`` first, then the final status and reason.
         levers: the cost levers (tier, trimming, chunks per call, caching, batches).
         concurrency: the most LLM calls in flight.
-        model: the logical model whose prices the ledger uses.
+        model: the logical model: its prices (unless ``prices``), tokenizer and
+            caching minimum.
+        prices: what calls cost, when not the model's direct-API prices (e.g.
+            :meth:`~extraction.settings.ExtractionSettings.prices` on Bedrock).
         export_format: the export's format (detected when ``None``).
         chunking: tier budgets and session gap.
         on_progress: called on the event loop's thread with ``(stage, done, total)``.
@@ -191,7 +178,7 @@ async def run_full_pass_async(
             ``failed``, after the worker thread has stopped.
     """
     spec = get_model(model)
-    ledger = Ledger(spec.prices, estimated=llm.estimates)
+    ledger = Ledger(prices or spec.prices, estimated=llm.estimates)
     notify = update_profile or (lambda _user, _status, _reason: None)
     report = on_progress or (lambda _stage, _done, _total: None)
     async with Offload() as offload:
@@ -215,6 +202,7 @@ async def run_full_pass_async(
                     levers=levers,
                     concurrency=concurrency,
                     min_cache_prefix=spec.min_cache_prefix_tokens,
+                    prompt_tokens=round(_tokens(SYSTEM_PROMPT) * spec.tokens_per_haiku_4_5_token),
                     export_format=export_format,
                     config=chunking or ChunkingConfig(),
                     report=report,
@@ -262,6 +250,7 @@ class _Pass:
     levers: Levers
     concurrency: int
     min_cache_prefix: int
+    prompt_tokens: int
     export_format: str | None
     config: ChunkingConfig
     report: Progress
@@ -287,13 +276,15 @@ async def _run(p: _Pass) -> PassResult:
         ledger=p.ledger,
         levers=p.levers,
         concurrency=p.concurrency,
-        system_prompt_tokens=_tokens(SYSTEM_PROMPT),
+        system_prompt_tokens=p.prompt_tokens,
         min_cache_prefix_tokens=p.min_cache_prefix,
         on_progress=lambda done, total: p.report("extract", done, total),
         offload=p.offload,
         total=total,
     )
-    document = await p.offload(build_memory, extracted.facts)
+    document = await p.offload(
+        lambda: build_memory(extracted.facts, produced_by=p.llm.description, user_id=p.user_id)
+    )
     location = await p.offload(p.save_memory, p.user_id, document)
     p.report("save", 1, 1)
     return PassResult(
@@ -308,6 +299,7 @@ async def _run(p: _Pass) -> PassResult:
         chunks_stored=chunked.chunks,
         chunks_extracted=extracted.chunks,
         facts=len(document.entries),
+        facts_dropped=extracted.dropped_facts,
         failures=extracted.failures,
         sync=sync,
     )
