@@ -113,7 +113,7 @@ ATTRIBUTE_RULES: tuple[Rule, ...] = (
         "allergy",
         "Is allergic to {v}",
         rf"\bI'm allergic to {_LOWER}(?=[,.]|$)",
-        rf"\b[Mm]y {_LOWER} allergy\b",
+        rf"\b[Mm]y {_LOWER} allergy\b(?! is)",
         rf"\ballergy is to {_LOWER}(?=[,.]|$)",
     ),
     *_attribute(
@@ -279,7 +279,7 @@ def facts_of_turn(turn: Turn) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     seen: set[str] = set()
     for sentence in _SENTENCE.split(turn.text):
-        for rule in (*RULES, *ATTRIBUTE_RULES):
+        for rule in (*ATTRIBUTE_RULES, *RULES):  # a keyed fact wins over its unkeyed twin
             for match in rule.pattern.finditer(sentence):
                 text = rule.template(match).rstrip(" ,")
                 if text not in seen:
