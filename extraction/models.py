@@ -163,7 +163,9 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 DEFAULT_MODEL = "claude-haiku-5-5"
-"""The default (see the README's cost section for the figures it was chosen on)."""
+"""The default: on the six synthetic users under the default levers, offline estimates
+price Haiku 4.5 at 9.8 times Haiku 5.5 ($0.1187 against $0.0121), and Haiku 4.5 is
+legacy; extraction quality is not measured here (docs/llm-and-memory.md)."""
 
 _REGIONAL_PREMIUM = 1.10
 
