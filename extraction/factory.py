@@ -24,7 +24,7 @@ def build_llm(settings: ExtractionSettings) -> LLM:
     Example:
         >>> from extraction.settings import load_settings
         >>> build_llm(load_settings(provider="offline")).model
-        'offline-rules-v1'
+        'offline-rules-v2'
     """
     if settings.provider == "offline":
         from extraction.offline import OfflineLLM
