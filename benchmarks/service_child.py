@@ -99,7 +99,8 @@ def main(argv: list[str]) -> dict[str, Any]:
 
         export, url, out = argv[1], argv[2], argv[3]
         argv_run = ["run", export, "--user", "bench", "--store", url, "--provider", "offline"]
-        figures["exit"] = run_cli(extraction_main, [*argv_run, "--out", out])
+        memory = str(Path(out) / "memory.md")
+        figures["exit"] = run_cli(extraction_main, [*argv_run, "--migrate", "--out", memory])
     elif mode == "stall":
         figures.update(stall(Path(argv[1]), argv[2], Path(argv[3])))
     elif mode != "baseline":

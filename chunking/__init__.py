@@ -7,6 +7,7 @@ production enum ``chunk_tier_enum``.
 
 from chunking.chunker import chunk_conversations
 from chunking.config import CHUNKING_VERSION, ChunkingConfig
+from chunking.jsonl import read_chunks, write_chunks
 from chunking.model import Chunk, Conversation, Message, Role
 from chunking.render import conversation_text
 from chunking.tiers import ChunkTier
@@ -21,4 +22,6 @@ __all__ = [
     "Role",
     "chunk_conversations",
     "conversation_text",
+    "read_chunks",
+    "write_chunks",
 ]

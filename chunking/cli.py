@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import math
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from chunking.chunker import chunk_conversations
-from chunking.config import ChunkingConfig
-from chunking.errors import ChunkingError, ConfigError
-from chunking.formats import FORMATS, ExportReport, load_export
-from chunking.jsonl import chunk_to_dict
-from chunking.progress import progress
+from chunking.command_line import (
+    STDOUT,
+    HelpFormatter,
+    add_chunking_options,
+    add_export_options,
+    add_version,
+    chunking_config,
+    output,
+    read_export,
+)
+from chunking.errors import ChunkingError
+from chunking.formats import ExportReport
+from chunking.jsonl import write_chunks
+from chunking.model import Chunk
 from chunking.store.cli import register as register_store_commands
 from chunking.tiers import ChunkTier
 
-__all__ = ["main", "resource_error"]
+__all__ = ["main", "resource_error", "script"]
 
 log = logging.getLogger("chunking")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m chunking") -> int:
     """Run the command line; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args))
@@ -40,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MemoryError, RecursionError) as error:  # input past every limit: say so, no traceback
         print(f"error: {resource_error(error, getattr(args, 'export', None))}", file=sys.stderr)
         return 2
+
+
+def script() -> int:
+    """The ``chat-chunking`` console script."""
+    return main(prog="chat-chunking")
 
 
 def resource_error(error: MemoryError | RecursionError, export: object) -> str:
@@ -52,81 +62,53 @@ def resource_error(error: MemoryError | RecursionError, export: object) -> str:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m chunking", description=__doc__)
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=HelpFormatter)
+    add_version(parser)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     chunk = commands.add_parser(
         "chunk",
         help="chunk an export into small/medium/large chunks, one JSON object per line",
+        description="Chunk an export into small, medium and large chunks and write them as "
+        "JSON Lines (read them back with chunking.jsonl.read_chunks).",
+        formatter_class=HelpFormatter,
     )
+    add_export_options(chunk)
     chunk.add_argument(
-        "export", type=Path, help="the export: .json, .json.gz, .jsonl, a zip or an unpacked folder"
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="where to write the JSON lines; - for standard output (the summary then goes to "
+        "standard error)",
     )
-    chunk.add_argument("--out", type=Path, required=True, help="where to write the JSON lines")
-    chunk.add_argument("--format", choices=sorted(FORMATS), help="export format (detected)")
-    chunk.add_argument(
-        "--strict", action="store_true", help="stop at a malformed conversation (default: skip it)"
-    )
-    defaults = ChunkingConfig()
-    for tier in ChunkTier:
-        chunk.add_argument(
-            f"--{tier.value}",
-            type=int,
-            default=defaults.budget(tier),
-            metavar="TOKENS",
-            help=f"{tier.value} tier budget in tokens (default {defaults.budget(tier)})",
-        )
-    gap_minutes = defaults.session_gap.total_seconds() / 60 if defaults.session_gap else 0
-    chunk.add_argument(
-        "--session-gap",
-        type=float,
-        default=gap_minutes,
-        metavar="MINUTES",
-        help="a message written this long after the one before opens a new session, where "
-        f"chunks are cut first (default {gap_minutes:g}; 0: never)",
-    )
+    add_chunking_options(chunk)
     chunk.set_defaults(run=_chunk)
     register_store_commands(commands)
     return parser
 
 
 def _chunk(args: argparse.Namespace) -> int:
-    minutes = args.session_gap
-    if not math.isfinite(minutes) or minutes < 0:
-        raise ConfigError(
-            f"--session-gap must be a number of minutes >= 0 (0: no sessions), got {minutes:g}"
-        )
-    config = ChunkingConfig(
-        small=args.small,
-        medium=args.medium,
-        large=args.large,
-        session_gap=timedelta(minutes=minutes) if minutes else None,
-    )
+    config = chunking_config(args)
     started = time.perf_counter()
     report = ExportReport()
     per_tier: Counter[ChunkTier] = Counter()
     tokens: Counter[ChunkTier] = Counter()
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_name(args.out.name + ".partial")
-    try:
-        with temporary.open("w", encoding="utf-8") as out:
-            conversations = load_export(
-                args.export, format=args.format, strict=args.strict, report=report
-            )
-            stream = progress(conversations, description="chunking", unit="conv")
-            for chunk in chunk_conversations(stream, config=config):
-                per_tier[chunk.chunk_tier] += 1
-                tokens[chunk.chunk_tier] += chunk.token_count
-                out.write(json.dumps(chunk_to_dict(chunk), ensure_ascii=False))
-                out.write("\n")
-        temporary.replace(args.out)
-    finally:
-        temporary.unlink(missing_ok=True)
+    def counted(chunks: Iterable[Chunk]) -> Iterator[Chunk]:
+        for chunk in chunks:
+            per_tier[chunk.chunk_tier] += 1
+            tokens[chunk.chunk_tier] += chunk.token_count
+            yield chunk
+
+    with output(args.out) as out:
+        write_chunks(counted(chunk_conversations(read_export(args, report), config=config)), out)
     seconds = time.perf_counter() - started
     tiers = ", ".join(f"{per_tier[tier]} {tier.value}" for tier in ChunkTier)
+    where = "standard output" if args.out == STDOUT else args.out
     print(
         f"{report.summary()} -> {tiers} chunks; "
-        f"{tokens[ChunkTier.LARGE]} tokens; {seconds:.2f} s; wrote {args.out}"
+        f"{tokens[ChunkTier.LARGE]} tokens; {seconds:.2f} s; wrote {where}",
+        file=sys.stderr if args.out == STDOUT else sys.stdout,
     )
     return 0

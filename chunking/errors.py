@@ -122,8 +122,16 @@ class MalformedExportError(ChunkingError, ValueError):
         self.kind = kind
 
 
+class ChunkFileError(ChunkingError, ValueError):
+    """A JSON Lines chunk file that cannot be read back, with the line and field."""
+
+
 class StoreError(ChunkingError):
     """The chunk store could not do what was asked (database errors are chained)."""
+
+
+class StoreNotFoundError(StoreError, FileNotFoundError):
+    """A store opened to be read or checked that does not exist (it is never created then)."""
 
 
 class StoreURLError(StoreError, ValueError):

@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from chunking.command_line import HelpFormatter, add_version
 from eval.baseline import check, make_baseline, ungated_peers
 from eval.compare import summary_rows
 from eval.config import EvalConfig
@@ -21,16 +23,16 @@ from eval.runner import evaluate
 from eval.sweep import sweep
 from eval.sweep_report import write_sweep
 
-__all__ = ["main"]
+__all__ = ["main", "script"]
 
 DEFAULT_DATASET = Path("fixtures/synthetic")
 DEFAULT_OUT = Path("eval/reports/latest")
 DEFAULT_BASELINE = Path("eval/baseline.json")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m eval") -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args))
@@ -39,10 +41,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+def script() -> int:
+    """The ``chat-eval`` console script."""
+    return main(prog="chat-eval")
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=HelpFormatter)
+    add_version(parser)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="evaluate a dataset and write the report")
+    run = commands.add_parser(
+        "run",
+        help="evaluate a dataset and write the report",
+        description="Chunk a dataset's conversations with our tiers and the peer chunkers, "
+        "measure duplicates, retrieval and cost, and write report.md, metrics.json and the "
+        "plots.",
+        formatter_class=HelpFormatter,
+    )
     run.add_argument(
         "--dataset", type=Path, default=DEFAULT_DATASET, help="dataset directory or file"
     )
@@ -58,12 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(run=_run)
-    gate = commands.add_parser("check", help="fail if metrics.json regressed against the baseline")
-    gate.add_argument("--metrics", type=Path, default=DEFAULT_OUT / "metrics.json")
-    gate.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    gate = commands.add_parser(
+        "check",
+        help="fail if metrics.json regressed against the baseline",
+        description="Compare a run's metrics.json with a baseline; exit 1 listing every gated "
+        "figure past its tolerance.",
+        formatter_class=HelpFormatter,
+    )
+    gate.add_argument(
+        "--metrics", type=Path, default=DEFAULT_OUT / "metrics.json", help="the run's metrics"
+    )
+    gate.add_argument(
+        "--baseline", type=Path, default=DEFAULT_BASELINE, help="the gated figures to compare with"
+    )
     gate.set_defaults(run=_check)
     grid = commands.add_parser(
-        "sweep", help="sweep tier budgets and context weights; choose on a training split"
+        "sweep",
+        help="sweep tier budgets and context weights; choose on a training split",
+        formatter_class=HelpFormatter,
     )
     grid.add_argument(
         "--dataset", type=Path, action="append", required=True,
@@ -72,9 +99,20 @@ def _parser() -> argparse.ArgumentParser:
     grid.add_argument("--out", type=Path, default=DEFAULT_OUT / "sweep", help="output directory")
     grid.add_argument("--quiet", action="store_true", help="no progress lines")
     grid.set_defaults(run=_sweep)
-    base = commands.add_parser("baseline", help="write the baseline from a run's metrics.json")
-    base.add_argument("--metrics", type=Path, default=DEFAULT_OUT / "metrics.json")
-    base.add_argument("--out", type=Path, default=DEFAULT_BASELINE)
+    base = commands.add_parser(
+        "baseline",
+        help="write a baseline from a run's metrics.json",
+        description="Write the gated figures of a run's metrics.json as a baseline for "
+        f"'check'. The output is required, so the committed {DEFAULT_BASELINE} is only "
+        "replaced when named.",
+        formatter_class=HelpFormatter,
+    )
+    base.add_argument(
+        "--metrics", type=Path, default=DEFAULT_OUT / "metrics.json", help="the run's metrics"
+    )
+    base.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="where to write the baseline"
+    )
     base.set_defaults(run=_baseline)
     return parser
 
@@ -156,8 +194,8 @@ def _quiet_bm25s() -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
-    baseline = json.loads(args.baseline.read_text(encoding="utf-8"))
+    metrics = _json(args.metrics, "metrics (run `python -m eval run` first)")
+    baseline = _json(args.baseline, "baseline")
     violations = check(metrics, baseline)
     for violation in violations:
         print(f"REGRESSION {violation}")
@@ -167,8 +205,18 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def _json(path: Path, what: str) -> Any:
+    """The JSON at ``path``; a missing or unreadable file is an ``EvalError`` naming it."""
+    if not path.is_file():
+        raise EvalError(f"{what} file {str(path)!r} not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EvalError(f"{what} file {str(path)!r} is not JSON: {error}") from error
+
+
 def _baseline(args: argparse.Namespace) -> int:
-    metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
+    metrics = _json(args.metrics, "metrics (run `python -m eval run` first)")
     baseline = make_baseline(metrics)
     args.out.write_text(json.dumps(baseline, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {len(baseline['metrics'])} gated figures to {args.out}")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eval.dataset import Dataset
-from eval.errors import UnknownNameError
+from eval.errors import DatasetError, UnknownNameError
 from eval.locomo import load_locomo_dataset
 from eval.synthetic import load_synthetic
 
@@ -26,10 +26,17 @@ def load_dataset(path: str | Path, *, kind: str | None = None) -> Dataset:
     LoCoMo-format file.
 
     Raises:
-        UnknownNameError: ``kind`` is not a key of ``LOADERS``.
-        DatasetError: the files cannot be read or their gold does not match the text.
+        DatasetError: nothing at ``path`` (not found), or the files cannot be
+            read or their gold does not match the text.
+        UnknownNameError: ``kind`` is not a key of ``LOADERS``, or the path's
+            kind cannot be told.
     """
     path = Path(path)
+    if not path.exists():
+        raise DatasetError(
+            f"dataset {str(path)!r} not found; expected a fixtures directory with manifest.json "
+            "or a LoCoMo-format .json file"
+        )
     if kind is None:
         kind = "synthetic" if (path / "manifest.json").exists() else path.suffix.lstrip(".")
     try:

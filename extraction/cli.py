@@ -6,27 +6,43 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from chunking.cli import resource_error
+from chunking.command_line import (
+    STDOUT,
+    HelpFormatter,
+    add_chunking_options,
+    add_export_options,
+    add_store_options,
+    add_version,
+    chunking_config,
+    output,
+    read_export,
+)
 from chunking.errors import ChunkingError
-from extraction.errors import ExtractionError
+from chunking.formats import ExportReport
+from chunking.progress import Meter
+from extraction.errors import ExtractionError, SettingsError
+from extraction.memory import MemoryDocument
+from extraction.models import DEFAULT_MODEL, MODELS
+from extraction.prompts import PROMPT_VERSION
 from extraction.settings import load_settings
 
-__all__ = ["main"]
+__all__ = ["main", "script"]
 
 log = logging.getLogger("extraction")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m extraction") -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args))
-    except (ExtractionError, ChunkingError) as error:  # a bad setting, export or store
+    except (ExtractionError, ChunkingError, OSError) as error:  # a bad setting, export or store
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (MemoryError, RecursionError) as error:
@@ -34,98 +50,183 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m extraction", description=__doc__)
-    commands = parser.add_subparsers(required=True)
-    run = commands.add_parser("run", help="full pass: chunk, store, extract facts, write memory")
-    run.add_argument("export", type=Path, help="the export file")
-    run.add_argument("--user", required=True, help="the user id")
-    run.add_argument(
-        "--store", required=True, help="chunk store URL (sqlite:///path, postgresql://...)"
+def script() -> int:
+    """The ``chat-extraction`` console script."""
+    return main(prog="chat-extraction")
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=HelpFormatter)
+    add_version(parser, extra=f"prompt {PROMPT_VERSION}; default model {DEFAULT_MODEL}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="full pass: chunk, store, extract facts, write the memory document",
+        description="The full pass for one user: chunk the export, sync it into the store, "
+        "extract facts from the stored chunks (the provider and model come from the "
+        "EXTRACTION_* environment variables) and write the user's memory document.",
+        formatter_class=HelpFormatter,
     )
+    add_export_options(run)
+    run.add_argument("--user", required=True, help="the user id")
+    add_store_options(run, writes=True)
     run.add_argument(
         "--cache",
-        help="the result cache: a SQLite file or a sqlite:/// or postgresql:// URL "
-        "(default: the store's file or database)",
+        metavar="URL",
+        help="the result cache: a SQLite file, or a sqlite:/// or postgresql:// URL "
+        "(by default the store's own file or database)",
     )
-    run.add_argument("--out", type=Path, default=Path("out/memory"), help="memory documents folder")
+    run.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="where to write the memory document (Markdown); - for standard output",
+    )
     run.add_argument(
         "--provider",
         choices=("anthropic", "bedrock", "offline"),
-        help="overrides EXTRACTION_PROVIDER",
+        help="the LLM provider; overrides EXTRACTION_PROVIDER",
     )
-    run.add_argument("--json", action="store_true", help="print one JSON object")
+    add_chunking_options(run)
+    run.add_argument("--json", action="store_true", help="print the result as one JSON object")
     run.set_defaults(run=_run)
     costs = commands.add_parser(
-        "costs", help="ledger of each cost lever and each model on an export (offline LLM)"
+        "costs",
+        help="what each cost lever and each model would cost on an export (offline estimates)",
+        description="Price a first import of the export under each cost lever and each model, "
+        "with the offline stand-in counting tokens (no LLM is called).",
+        formatter_class=HelpFormatter,
     )
-    costs.add_argument("export", type=Path)
+    add_export_options(costs)
     costs.add_argument(
-        "--model", help="the model whose prices the lever table uses (default: the default model)"
+        "--model",
+        default=DEFAULT_MODEL,
+        choices=sorted(MODELS),
+        help="the model whose prices the lever table uses",
     )
-    costs.add_argument("--json", action="store_true")
+    costs.add_argument("--json", action="store_true", help="print the tables as one JSON object")
     costs.set_defaults(run=_costs)
-    check = commands.add_parser("health", help="import every module, check settings and store")
-    check.add_argument("--store", help="also check the chunk store at this URL")
+    check = commands.add_parser(
+        "health",
+        help="import every module, check the settings and the store (creates nothing)",
+        formatter_class=HelpFormatter,
+    )
+    check.add_argument("--store", metavar="URL", help="also check the chunk store at this URL")
     check.set_defaults(run=_health)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
+    from chunking.store.cli import open_for_writing
+    from extraction import store as stores
     from extraction.factory import build_llm, open_result_cache
-    from extraction.pipeline import file_memory_sink, run_full_pass
-    from extraction.store import open_chunk_store
+    from extraction.pipeline import run_full_pass
 
+    if args.json and args.out == STDOUT:
+        raise SettingsError("--json prints the result on standard output; give --out a file")
+    config = chunking_config(args)
     overrides: dict[str, Any] = {"provider": args.provider} if args.provider else {}
     settings = load_settings(**overrides)
     log.info("settings: %s", settings.describe())
     llm = build_llm(settings)
-    cache: Any = open_result_cache(args.store, args.cache)
-    store = open_chunk_store(args.store)
+    # Opened (and checked) before the cache, which would create the store's SQLite file.
+    store = open_for_writing(args.store, migrate=args.migrate, opener=stores.open_chunk_store)
+    meters = _Meters(args.export.name)
     try:
-        store.migrate()
-        result = run_full_pass(
-            user_id=args.user,
-            fetch_export=lambda: args.export,
-            store=store,
-            llm=llm,
-            cache=cache,
-            save_memory=file_memory_sink(args.out),
-            levers=settings.levers(),
-            concurrency=settings.concurrency,
-            model=settings.model,
-            prices=settings.prices(),
-            on_progress=lambda stage, done, total: log.info("%s: %d/%d", stage, done, total),
-        )
+        cache: Any = open_result_cache(args.store, args.cache)
+        try:
+            result = run_full_pass(
+                user_id=args.user,
+                fetch_export=lambda: sys.stdin.buffer if args.export == STDOUT else args.export,
+                store=store,
+                llm=llm,
+                cache=cache,
+                save_memory=_memory_sink(args.out),
+                levers=settings.levers(),
+                concurrency=settings.concurrency,
+                model=settings.model,
+                prices=settings.prices(),
+                export_format=args.format,
+                strict=args.strict,
+                chunking=config,
+                on_progress=meters.report,
+            )
+        finally:
+            meters.close()
+            cache.close()
     finally:
         store.close()
-        cache.close()
-    if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
-    else:
-        ledger = result.ledger
-        print(f"status: {result.status}" + (f" ({result.reason})" if result.reason else ""))
-        print(f"llm: {result.llm}")
-        print(
-            f"calls: {ledger.calls}, tokens: {ledger.total_tokens}, cost: ${ledger.cost_usd:.6f}"
-            + (" (estimates)" if ledger.estimated else "")
-        )
-        if result.facts_dropped:
-            print(f"facts dropped (invalid in the model's answers): {result.facts_dropped}")
-        print(f"memory: {result.memory_location}")
+    _print_result(result, json_out=args.json, to=sys.stderr if args.out == STDOUT else sys.stdout)
     if result.input_error:
         return 2
     return 0 if result.status == "complete" else 1
 
 
+def _memory_sink(out: Path) -> Callable[[str, MemoryDocument], str]:
+    def save(_user_id: str, document: MemoryDocument) -> str:
+        with output(out) as stream:
+            stream.write(document.markdown)
+        return "standard output" if out == STDOUT else str(out)
+
+    return save
+
+
+class _Meters:
+    """A progress meter per stage of the pass: bytes read, then chunks extracted."""
+
+    _UNITS: ClassVar[dict[str, tuple[str, str]]] = {
+        "read": ("reading {export}", "B"),
+        "extract": ("extracting facts", "chunks"),
+    }
+
+    def __init__(self, export: str) -> None:
+        self.export = export
+        self.stage: str | None = None
+        self.meter: Meter | None = None
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        if stage not in self._UNITS:
+            return
+        if stage != self.stage:
+            self.close()
+            description, unit = self._UNITS[stage]
+            self.stage = stage
+            self.meter = Meter(
+                description.format(export=self.export), total=total or None, unit=unit
+            )
+        if self.meter is not None:
+            self.meter.update(done, total=total or None)
+
+    def close(self) -> None:
+        if self.meter is not None:
+            self.meter.close()
+            self.meter = None
+
+
+def _print_result(result: Any, *, json_out: bool, to: Any) -> None:
+    if json_out:
+        print(json.dumps(result.to_dict(), ensure_ascii=False), file=to)
+        return
+    ledger = result.ledger
+    print(f"status: {result.status}" + (f" ({result.reason})" if result.reason else ""), file=to)
+    print(f"llm: {result.llm}", file=to)
+    print(
+        f"calls: {ledger.calls}, tokens: {ledger.total_tokens}, cost: ${ledger.cost_usd:.6f}"
+        + (" (estimates)" if ledger.estimated else ""),
+        file=to,
+    )
+    if result.facts_dropped:
+        print(f"facts dropped (invalid in the model's answers): {result.facts_dropped}", file=to)
+    print(f"memory: {result.memory_location}", file=to)
+
+
 def _costs(args: argparse.Namespace) -> int:
-    from chunking.formats import load_export
     from extraction.costing import lever_costs, model_costs
-    from extraction.models import DEFAULT_MODEL
     from extraction.offline import OfflineLLM
 
-    conversations = list(load_export(args.export))
-    model = args.model or DEFAULT_MODEL
+    conversations = list(read_export(args, ExportReport()))
+    model = args.model
     levers = lever_costs(conversations, model=model)
     models = model_costs(conversations, reference=model)
     if args.json:

@@ -58,16 +58,19 @@ def _imports() -> str:
 
 
 def _store(url: str) -> str:
+    """``"ok"``, or what is wrong with the store at ``url``; creates nothing."""
+    from chunking.store.postgres import redact
     from extraction.store import open_chunk_store
 
     scheme = url.split(":", 1)[0]
     try:
-        store = open_chunk_store(url)
+        store = open_chunk_store(url, create=False)
         try:
             store.verify_schema()
         finally:
             store.close()
     except Exception as error:  # noqa: BLE001 - a health check reports, never raises
-        log.warning("store health check failed: %s", type(error).__name__)
-        return f"store ({scheme}) unavailable: {type(error).__name__}"
+        problem = redact(str(error).replace(url, redact(url)))
+        log.warning("store health check failed: %s: %s", type(error).__name__, problem)
+        return f"store ({scheme}) unavailable: {type(error).__name__}: {problem}"
     return "ok"

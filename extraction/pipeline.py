@@ -29,7 +29,7 @@ from typing import Any, Literal
 from chunking.chunker import chunk_conversations
 from chunking.config import ChunkingConfig
 from chunking.errors import ChunkingError
-from chunking.formats import load_export
+from chunking.formats import ExportReport, export_size, load_export
 from chunking.formats.sources import Source
 from chunking.model import Chunk, Conversation
 from chunking.store.base import SyncResult
@@ -143,6 +143,7 @@ async def run_full_pass_async(
     model: str = DEFAULT_MODEL,
     prices: ModelPrices | None = None,
     export_format: str | None = None,
+    strict: bool = False,
     chunking: ChunkingConfig | None = None,
     on_progress: Progress | None = None,
 ) -> PassResult:
@@ -165,8 +166,12 @@ async def run_full_pass_async(
         prices: what calls cost, when not the model's direct-API prices (e.g.
             :meth:`~extraction.settings.ExtractionSettings.prices` on Bedrock).
         export_format: the export's format (detected when ``None``).
+        strict: fail the pass at the export's first malformed conversation
+            (by default it is skipped, logged and counted).
         chunking: tier budgets and session gap.
-        on_progress: called on the event loop's thread with ``(stage, done, total)``.
+        on_progress: called on the event loop's thread with ``(stage, done, total)``:
+            ``read`` in bytes of the export (``total`` 0 when unknown),
+            ``extract`` in chunks, ``save`` once.
 
     Returns:
         The result; ``status`` is ``complete`` or ``failed`` with a ``reason``.
@@ -204,6 +209,7 @@ async def run_full_pass_async(
                     min_cache_prefix=spec.min_cache_prefix_tokens,
                     prompt_tokens=round(_tokens(SYSTEM_PROMPT) * spec.tokens_per_haiku_4_5_token),
                     export_format=export_format,
+                    strict=strict,
                     config=chunking or ChunkingConfig(),
                     report=report,
                     ledger=ledger,
@@ -252,6 +258,7 @@ class _Pass:
     min_cache_prefix: int
     prompt_tokens: int
     export_format: str | None
+    strict: bool
     config: ChunkingConfig
     report: Progress
     ledger: Ledger
@@ -259,10 +266,8 @@ class _Pass:
 
 
 async def _run(p: _Pass) -> PassResult:
-    p.report("load", 0, 1)
     chunked = _Chunked()
-    sync = await p.offload(_sync, p, chunked)
-    p.report("sync", chunked.chunks, chunked.chunks)
+    sync = await p.offload(_sync, p, chunked, _from_worker(p.report))
     log.info(
         "synced %d chunks of %d conversations: %s", chunked.chunks, chunked.conversations, sync
     )
@@ -305,12 +310,42 @@ async def _run(p: _Pass) -> PassResult:
     )
 
 
-def _sync(p: _Pass, into: _Chunked) -> SyncResult:
+def _sync(p: _Pass, into: _Chunked, report: Progress) -> SyncResult:
     """Fetch, load, chunk and sync the export (on the worker thread)."""
     source = p.fetch_export()
-    conversations = load_export(source, format=p.export_format)
-    chunks = _counted(_stoppable(conversations, p.offload), p.config, into)
-    return p.store.sync(p.user_id, chunks)
+    read = ExportReport()
+    total = export_size(source) or 0
+    conversations = load_export(source, format=p.export_format, strict=p.strict, report=read)
+    report("read", 0, total)
+    chunks = _counted(
+        _stoppable(_read_progress(conversations, read, total, report), p.offload), p.config, into
+    )
+    result = p.store.sync(p.user_id, chunks)
+    report("read", read.bytes_read, total)
+    return result
+
+
+def _from_worker(report: Progress) -> Progress:
+    """``report`` called from the worker thread, run on the event loop's thread."""
+    loop = asyncio.get_running_loop()
+
+    def reported(stage: str, done: int, total: int) -> None:
+        loop.call_soon_threadsafe(report, stage, done, total)
+
+    return reported
+
+
+def _read_progress(
+    conversations: Iterable[Conversation], read: ExportReport, total: int, report: Progress
+) -> Iterator[Conversation]:
+    """The conversations, reporting the bytes read every 1% of ``total`` (or 4 MiB)."""
+    step = max(total // 100, 1) if total else 4 << 20
+    reported = 0
+    for conversation in conversations:
+        if read.bytes_read - reported >= step:
+            reported = read.bytes_read
+            report("read", reported, total)
+        yield conversation
 
 
 def _stoppable(conversations: Iterable[Conversation], offload: Offload) -> Iterator[Conversation]:

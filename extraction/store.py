@@ -11,6 +11,9 @@ from chunking.store import ChunkStore, open_store
 __all__ = ["ChunkStore", "open_chunk_store"]
 
 
-def open_chunk_store(url: str) -> ChunkStore:
-    """Open the store at ``url`` (``sqlite:///path`` or ``postgresql://...``)."""
-    return open_store(url)
+def open_chunk_store(url: str, *, create: bool = True) -> ChunkStore:
+    """Open the store at ``url`` (``sqlite:///path`` or ``postgresql://...``).
+
+    With ``create=False`` a SQLite file that does not exist is an error, not a new file.
+    """
+    return open_store(url, create=create)

@@ -8,5 +8,6 @@ conversations one at a time, filling an optional :class:`ExportReport`.
 from chunking.formats.reader import ReadOptions
 from chunking.formats.registry import FORMATS, detect_format, load_export
 from chunking.formats.report import ExportReport
+from chunking.formats.sources import export_size
 
-__all__ = ["FORMATS", "ExportReport", "ReadOptions", "detect_format", "load_export"]
+__all__ = ["FORMATS", "ExportReport", "ReadOptions", "detect_format", "export_size", "load_export"]

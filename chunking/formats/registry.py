@@ -6,7 +6,9 @@ import hashlib
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from chunking.formats import chatgpt, claude, plain
 from chunking.formats.limits import bound_parsed
 from chunking.formats.reader import Parsed, Reader, ReadOptions
 from chunking.formats.report import ExportReport
-from chunking.formats.sources import Document, Source, documents
+from chunking.formats.sources import Document, Readable, Source, documents
 from chunking.formats.stream import raw_conversations
 from chunking.model import Conversation
 
@@ -49,7 +51,11 @@ def load_export(
 
     ``source`` is a path (a ``.json``, ``.json.gz`` or ``.jsonl`` file, a zip
     with ``conversations.json`` or ``conversations-NNN.json`` at any depth, or
-    an unpacked export folder) or a binary file object. One conversation is
+    an unpacked export folder) or a file object (binary, or text, which is
+    read as UTF-8). A file that is a bare list of messages
+    (``[{"role": "user", "content": "hi"}, ...]``) is one conversation, whose
+    id is derived from its first message (so it is stable when messages are
+    appended, and whatever the file is called). One conversation is
     held at a time; beyond it, memory grows only by the ids read so far and a
     16-byte digest of each (to read each id once, see below).
 
@@ -72,8 +78,11 @@ def load_export(
 
     Raises:
         MalformedExportError: an unknown format or a missing path (at once);
-            a bad file, or a bad conversation with ``strict`` (while iterating).
-            It names the file, the conversation and the node.
+            a bad file, or a bad conversation with ``strict`` (while iterating);
+            a ``format`` under which no conversation of a file reads (while
+            iterating, even without ``strict``). It names the file, the
+            conversation and the node.
+        TypeError: ``source`` is neither a path nor a file object (at once).
 
     Example:
         >>> report = ExportReport()  # doctest: +SKIP
@@ -84,6 +93,11 @@ def load_export(
         valid = ", ".join(sorted(FORMATS))
         raise MalformedExportError(
             f"unknown export format {format!r}; valid formats: {valid}", kind="unknown format"
+        )
+    if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "read", None)):
+        raise TypeError(
+            f"expected the path of an export or a file object, got {type(source).__name__}"
+            + (": wrap bytes in io.BytesIO" if isinstance(source, bytes | bytearray) else "")
         )
     if isinstance(source, str | os.PathLike) and not Path(source).exists():
         raise MalformedExportError(
@@ -110,9 +124,9 @@ def _read(
     seen = _Seen()
     for document in documents(source, limits=options.decompression):
         report.files += 1
-        recognized = unrecognized = 0
-        fallback = forced
-        with document.open() as stream:
+        tally = _Tally()
+        with document.open() as raw:
+            stream = _Counted(raw, report)
             items = raw_conversations(
                 stream,
                 name=document.name,
@@ -120,19 +134,24 @@ def _read(
                 max_string_bytes=options.max_string_bytes,
                 repairs=report.repaired,
             )
+            if forced in (None, "plain"):
+                items = _bare_messages(items)
             for item in items:
-                name = forced or detect_format(item) or fallback
+                name = forced or detect_format(item) or tally.fallback
                 parsed: Parsed | MalformedExportError
                 if name is None:
-                    unrecognized += 1
+                    tally.unrecognized += 1
                     parsed = _unrecognized(item, document)
                 else:
-                    recognized += 1
-                    fallback = name
+                    tally.recognized += 1
+                    tally.fallback = name
                     parsed = _parse(name, item, index, document, options)
                 index += 1
                 if isinstance(parsed, Parsed):
+                    tally.read += 1
                     parsed = seen.first_copies(parsed, document, report)
+                elif forced:
+                    tally.note_miss(item)
                 if isinstance(parsed, Parsed):
                     if parsed.conversations:
                         parsed, cut = bound_parsed(parsed, options)
@@ -144,8 +163,81 @@ def _read(
                 else:
                     log.warning("skipped a conversation: %s", parsed)
                     report.skip(parsed)
-        if unrecognized and not recognized:
+        if tally.unrecognized and not tally.recognized:
             raise _unrecognized(item, document, whole_file=True)
+        if forced and tally.recognized and not tally.read:
+            raise _mismatch(forced, tally, document)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one file of the export held, for the errors about the whole file."""
+
+    recognized: int = 0
+    unrecognized: int = 0
+    read: int = 0
+    fallback: str | None = None
+    detected: Counter[str] = field(default_factory=Counter)
+
+    def note_miss(self, item: Any) -> None:
+        """Count the format a conversation that failed a forced format looks like."""
+        self.detected[detect_format(item) or "none"] += 1
+
+
+def _mismatch(forced: str, tally: _Tally, document: Document) -> MalformedExportError:
+    looks = ", ".join(f"{name} ({count})" for name, count in tally.detected.most_common())
+    return MalformedExportError(
+        f"none of the {tally.recognized} conversation(s) reads as the {forced!r} format "
+        f"given; by their keys they look like: {looks}. Leave the format out to detect it",
+        path=document.name,
+        kind="wrong format",
+    )
+
+
+class _Counted:
+    """A stream that adds the bytes read through it to ``report.bytes_read``."""
+
+    def __init__(self, stream: Readable, report: ExportReport) -> None:
+        self._stream = stream
+        self._report = report
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes, counted."""
+        data = self._stream.read(size)
+        self._report.bytes_read += len(data)
+        return data
+
+
+def _bare_messages(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, with each run of bare message objects gathered into one plain conversation."""
+    run: list[dict[str, Any]] = []
+    for item in items:
+        if _is_message(item):
+            run.append(item)
+            continue
+        if run:
+            yield _conversation_of(run)
+            run = []
+        yield item
+    if run:
+        yield _conversation_of(run)
+
+
+def _is_message(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and "role" in item
+        and "content" in item
+        and not any(key in item for _, keys in _SIGNS for key in keys)
+    )
+
+
+def _conversation_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A plain conversation of bare messages; its id is a digest of the first message."""
+    first = messages[0]
+    key = json.dumps([first.get("role"), first.get("content"), first.get("create_time")])
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return {"id": f"messages-{digest}", "title": "", "messages": messages}
 
 
 class _Seen:

@@ -35,6 +35,8 @@ class ExportReport:
             and lone surrogate escapes read as U+FFFD, integers over 64 bits
             read as floats, numbers out of range as null, raw control
             characters in strings escaped (:mod:`chunking.formats.guard`).
+        bytes_read: bytes of JSON read so far (after decompression), for
+            progress against :func:`~chunking.formats.export_size`.
     """
 
     files: int = 0
@@ -47,6 +49,7 @@ class ExportReport:
     repeated: int = 0
     truncated: int = 0
     repaired: Counter[str] = field(default_factory=Counter)
+    bytes_read: int = 0
 
     def add(self, parsed: Parsed) -> None:
         """Count a conversation read successfully."""

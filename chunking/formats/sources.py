@@ -29,11 +29,20 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from chunking.errors import MalformedExportError
 
-__all__ = ["Decompression", "Document", "Readable", "Replay", "Source", "documents", "read_head"]
+__all__ = [
+    "Decompression",
+    "Document",
+    "Readable",
+    "Replay",
+    "Source",
+    "documents",
+    "export_size",
+    "read_head",
+]
 
 
 class Readable(Protocol):
@@ -44,8 +53,8 @@ class Readable(Protocol):
         ...
 
 
-Source = str | os.PathLike[str] | IO[bytes]
-"""A path to an export, or a binary file object holding one."""
+Source = str | os.PathLike[str] | IO[bytes] | IO[str]
+"""A path to an export, or a file object holding one (binary, or text read as UTF-8)."""
 
 _MEMBER = re.compile(r"(?:^|/)conversations(?:-(\d+))?\.json(?:\.gz)?$", re.IGNORECASE)
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -113,7 +122,7 @@ def documents(
             raised when that member is opened).
     """
     if not isinstance(source, str | os.PathLike):
-        yield from _stream_documents(source, limits)
+        yield from _stream_documents(_binary(source), limits)
         return
     path = Path(source)
     if path.is_dir():
@@ -129,6 +138,83 @@ def documents(
             yield from _zip_documents(archive, str(path), limits)
     else:
         yield Document(str(path), partial(_open_path, path, limits))
+
+
+def export_size(source: Source) -> int | None:
+    """The bytes of JSON the export at ``source`` holds, when known without reading it.
+
+    The total that :attr:`ExportReport.bytes_read` counts towards: a file's
+    size, a gzip file's own record of its decompressed size (modulo 4 GiB, as
+    gzip stores it), the sum over the conversations files of a folder or zip.
+    ``None`` for a file object, or a path that is not an export.
+    """
+    if not isinstance(source, str | os.PathLike):
+        return None
+    path = Path(source)
+    try:
+        if path.is_dir():
+            return sum(
+                _file_size(member)
+                for member in path.rglob("*")
+                if member.is_file() and _MEMBER.search(member.relative_to(path).as_posix())
+            )
+        if _magic(path) in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC):
+            with zipfile.ZipFile(path) as archive:
+                return sum(info.file_size for info in archive.infolist() if _is_member(info))
+        return _file_size(path)
+    except _ZIP_ERRORS:
+        return None
+
+
+def _file_size(path: Path) -> int:
+    """``path``'s size, decompressed when it is gzip (from the gzip trailer)."""
+    with path.open("rb") as file:
+        if file.read(2) != _GZIP_MAGIC:
+            return path.stat().st_size
+        file.seek(-4, os.SEEK_END)
+        return int(struct.unpack("<I", file.read(4))[0])
+
+
+def _binary(stream: IO[bytes] | IO[str]) -> IO[bytes]:
+    """A binary view of a file object: a text stream is read as UTF-8 bytes."""
+    if not callable(getattr(stream, "read", None)):
+        raise TypeError(
+            f"expected the path of an export or a file object, got {type(stream).__name__}"
+            + (": wrap bytes in io.BytesIO" if isinstance(stream, bytes | bytearray) else "")
+        )
+    if isinstance(stream, io.TextIOBase) or isinstance(stream.read(0), str):
+        return _Utf8(stream)  # type: ignore[arg-type,return-value]
+    return stream  # type: ignore[return-value]
+
+
+class _Utf8(io.RawIOBase):
+    """A text stream read as UTF-8 bytes (not seekable; the readers read forward only)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        super().__init__()
+        self._text = text
+        self._pending = b""
+        self.name = str(getattr(text, "name", "<text stream>"))
+
+    def readable(self) -> bool:
+        """Always: it is read forward."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` with the next UTF-8 bytes of the text."""
+        size = len(buffer)
+        while len(self._pending) < size:
+            text = self._text.read(max(size, 1 << 16))
+            if not text:
+                break
+            self._pending += text.encode("utf-8", "surrogatepass")
+        data, self._pending = self._pending[:size], self._pending[size:]
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        """Leave the caller's text stream open: the caller closes it."""
+        super().close()
 
 
 def _stream_documents(stream: IO[bytes], limits: Decompression) -> Iterator[Document]:

@@ -105,10 +105,11 @@ def differences(live: LiveSchema, migrations: tuple[Migration, ...]) -> list[str
     if not live.applied and not live.columns:
         return [
             "the database has no chunk store (no migration applied, no conversation_chunks "
-            "table); run `python -m chunking db migrate URL`"
+            "table); run `python -m chunking db migrate URL`, or the command again with --migrate"
         ]
     found = [
-        f"migration {names[version]} is not applied; run `python -m chunking db migrate URL`"
+        f"migration {names[version]} is not applied; run `python -m chunking db migrate URL`, "
+        "or the command again with --migrate"
         for version in sorted(set(names) - live.applied)
     ]
     found += _enum_differences(live, names)

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chunking.errors import StoreError
+from chunking.errors import StoreError, StoreNotFoundError
 from chunking.model import Chunk
 from chunking.store.migrate import MIGRATIONS_TABLE, Migration
 from chunking.store.rows import (
@@ -54,8 +54,8 @@ class SqliteChunkStore(SqlChunkStore):
     """A chunk store in one SQLite file (or ``":memory:"``).
 
     Args:
-        path: the database file, created if absent; ``":memory:"`` for a
-            private in-memory database.
+        path: the database file; ``":memory:"`` for a private in-memory database.
+        create: create the file when it is absent (else it is an error).
         timeout: seconds to wait for another writer's lock before failing.
     """
 
@@ -68,7 +68,12 @@ class SqliteChunkStore(SqlChunkStore):
         + " END"
     )
 
-    def __init__(self, path: str, *, timeout: float = 60.0) -> None:
+    def __init__(self, path: str, *, timeout: float = 60.0, create: bool = True) -> None:
+        if not create and path != ":memory:" and not Path(path).is_file():
+            raise StoreNotFoundError(
+                f"no SQLite database at {path!r} (not found); create it with the command's "
+                "--migrate, or with: python -m chunking db migrate sqlite:///PATH"
+            )
         try:
             self._connection = sqlite3.connect(
                 path, isolation_level=None, timeout=timeout, check_same_thread=False

@@ -30,19 +30,20 @@ def sqlite_path(url: str) -> str:
     return rest.removeprefix("///")
 
 
-def _sqlite(url: str) -> ChunkStore:
+def _sqlite(url: str, *, create: bool) -> ChunkStore:
     from chunking.store.sqlite import SqliteChunkStore
 
-    return SqliteChunkStore(sqlite_path(url))
+    return SqliteChunkStore(sqlite_path(url), create=create)
 
 
-def _postgres(url: str) -> ChunkStore:
+def _postgres(url: str, *, create: bool) -> ChunkStore:
     from chunking.store.postgres import PostgresChunkStore
 
+    del create  # connecting never creates a PostgreSQL database
     return PostgresChunkStore(url)
 
 
-BACKENDS: dict[str, Callable[[str], ChunkStore]] = {
+BACKENDS: dict[str, Callable[..., ChunkStore]] = {
     "sqlite": _sqlite,
     "postgresql": _postgres,
     "postgres": _postgres,
@@ -50,15 +51,22 @@ BACKENDS: dict[str, Callable[[str], ChunkStore]] = {
 """URL scheme -> opener."""
 
 
-def open_store(url: str) -> ChunkStore:
+def open_store(url: str, *, create: bool = True) -> ChunkStore:
     """Open the chunk store at ``url``; the caller closes it (or uses ``with``).
 
     ``sqlite:///chunks.db`` (relative), ``sqlite:////abs/chunks.db``,
     ``sqlite://:memory:`` or ``postgresql://user@host:port/db``. Opening does
     not migrate: call ``migrate()`` (or ``python -m chunking db migrate URL``).
 
+    Args:
+        url: where the store is.
+        create: create a SQLite file that does not exist yet; with ``False``
+            a missing file is an error and nothing is created (for commands
+            that read or check a store).
+
     Raises:
         StoreURLError: a scheme no backend handles (the message lists them).
+        StoreNotFoundError: ``create=False`` and the SQLite file does not exist.
         StoreError: the database cannot be opened.
         ImportError: ``postgresql://`` without psycopg installed.
 
@@ -75,4 +83,4 @@ def open_store(url: str) -> ChunkStore:
 
         valid = ", ".join(f"{name}://" for name in sorted(BACKENDS))
         raise StoreURLError(f"unknown store URL {redact(url)!r}; valid schemes: {valid}")
-    return opener(url)
+    return opener(url, create=create)

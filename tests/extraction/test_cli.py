@@ -17,7 +17,7 @@ def test_run_json_reports_status_ledger_and_memory_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = FakeChunkStore()
-    monkeypatch.setattr(extraction.store, "open_chunk_store", lambda url: store)
+    monkeypatch.setattr(extraction.store, "open_chunk_store", lambda url, create=True: store)
     cache = tmp_path / "cache.sqlite3"
     argv = [
         "run",
@@ -26,10 +26,11 @@ def test_run_json_reports_status_ledger_and_memory_path(
         "u1",
         "--store",
         "postgresql://example/db",
+        "--migrate",
         "--cache",
         str(cache),
         "--out",
-        str(tmp_path / "mem"),
+        str(tmp_path / "memory.md"),
         "--provider",
         "offline",
         "--json",
@@ -61,6 +62,8 @@ def test_run_without_a_key_fails_naming_the_variable(
         "sqlite:///x",
         "--cache",
         str(tmp_path / "c"),
+        "--out",
+        str(tmp_path / "memory.md"),
     ]
     assert main(argv) == 2
     assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
@@ -69,7 +72,8 @@ def test_run_without_a_key_fails_naming_the_variable(
 def test_a_store_that_cannot_be_opened_is_an_error_message_not_a_traceback(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    argv = ["run", str(SAMPLE_EXPORT), "--user", "u", "--provider", "offline"]
+    argv = ["run", str(SAMPLE_EXPORT), "--user", "u", "--provider", "offline", "--migrate"]
+    argv += ["--out", str(tmp_path / "memory.md")]
     assert main([*argv, "--store", "mysql://nowhere/db", "--cache", str(tmp_path / "c")]) == 2
     assert "mysql" in capsys.readouterr().err
 
@@ -94,9 +98,9 @@ def test_an_unreadable_export_is_status_2_and_one_warning_never_a_traceback(
 ) -> None:
     export = tmp_path / "export.json"
     export.write_bytes(content)
-    argv = ["run", str(export), "--user", "u", "--provider", "offline", "--json"]
+    argv = ["run", str(export), "--user", "u", "--provider", "offline", "--json", "--migrate"]
     store = f"sqlite:///{tmp_path / 'chunks.db'}"
-    assert main([*argv, "--store", store, "--out", str(tmp_path / "mem")]) == 2
+    assert main([*argv, "--store", store, "--out", str(tmp_path / "memory.md")]) == 2
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "failed"
     assert report["input_error"] is True

@@ -109,8 +109,9 @@ def run_cli(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[
         "u1",
         "--store",
         f"sqlite:///{tmp_path / 'chunks.sqlite3'}",
+        "--migrate",
         "--out",
-        str(tmp_path / "memory"),
+        str(tmp_path / "memory.md"),
         "--json",
     ]
     return subprocess.run(
@@ -193,3 +194,4 @@ def test_a_401_stops_the_run_within_ten_requests(
     assert "LLMAccessError" in report["reason"]
     assert "401" in report["reason"]
     assert report["memory_path"] is None  # no profile is built from a refused run
+    assert not (tmp_path / "memory.md").exists()

@@ -75,7 +75,7 @@ def test_full_pass_on_the_sample_export(store: Any, tmp_path: Path) -> None:
     assert result.status == "complete"
     assert result.reason is None
     assert statuses == [("processing", None), ("complete", None)]
-    assert progress[0] == "load"
+    assert progress[0] == "read"
     assert "extract" in progress
     assert progress[-1] == "save"
     memory = Path(result.memory_location).read_text(encoding="utf-8")

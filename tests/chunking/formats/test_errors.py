@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,10 +103,26 @@ def test_missing_path_and_unknown_format(tmp_path: Path) -> None:
         load_export(tmp_path, format="bard")
 
 
-def test_forced_format_reads_nothing_else(data: Path) -> None:
+def test_a_forced_format_that_reads_nothing_is_an_error(data: Path) -> None:
+    """A format given by hand that no conversation reads as: an error, never a silent 0."""
     report = ExportReport()
-    assert list(load_export(data / "chatgpt_wrapped.json", format="claude", report=report)) == []
+    with pytest.raises(MalformedExportError, match="as the 'claude' format") as raised:
+        list(load_export(data / "chatgpt_wrapped.json", format="claude", report=report))
+    assert raised.value.kind == "wrong format"
+    assert "chatgpt (2)" in str(raised.value)
     assert report.skipped == {"missing messages": 2}
+
+
+def test_a_forced_format_that_reads_some_skips_the_others(tmp_path: Path) -> None:
+    mixed = [
+        {"uuid": "c1", "name": "", "chat_messages": [{"sender": "human", "text": "hi"}]},
+        {"id": "p1", "messages": [{"role": "user", "content": "hello"}]},
+    ]
+    export = tmp_path / "mixed.json"
+    export.write_text(json.dumps(mixed), encoding="utf-8")
+    report = ExportReport()
+    assert [c.id for c in load_export(export, format="claude", report=report)] == ["c1"]
+    assert report.skipped.total() == 1
 
 
 def test_errors_are_the_projects(data: Path) -> None:
