@@ -95,3 +95,51 @@ def test_runs_as_a_module(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "conversations" in result.stdout
+
+
+def test_out_dash_writes_the_chunks_to_standard_output_and_the_summary_to_stderr(tmp_path, capsys):
+    assert main(["chunk", str(SAMPLE), "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert rows
+    assert {row["chunk_tier"] for row in rows} == {tier.value for tier in ChunkTier}
+    assert "wrote standard output" in captured.err
+    assert not (tmp_path / "-").exists()
+
+
+def test_the_written_chunks_read_back_equal_the_chunker_s(tmp_path):
+    from chunking import chunk_conversations, read_chunks
+    from chunking.formats import load_export
+
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(SAMPLE), "--out", str(out)]) == 0
+    assert list(read_chunks(out)) == list(chunk_conversations(load_export(SAMPLE)))
+
+
+def test_a_given_format_that_reads_nothing_is_an_error_not_a_silent_zero(tmp_path, capsys):
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(SAMPLE), "--format", "claude", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "as the 'claude' format" in error
+    assert "Leave the format out" in error
+    assert not out.exists()
+
+
+def test_a_bare_message_list_is_one_conversation(tmp_path, capsys):
+    export = tmp_path / "chat.json"
+    export.write_text(
+        json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])
+    )
+    out = tmp_path / "chunks.jsonl"
+    assert main(["chunk", str(export), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("1 conversations read, 0 skipped; 2 messages kept")
+
+
+def test_progress_is_logged_when_stderr_is_not_a_terminal(tmp_path, caplog):
+    caplog.set_level("INFO", logger="chunking.progress")
+    assert main(["chunk", str(SAMPLE), "--out", str(tmp_path / "o.jsonl")]) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "chunking.progress"]
+    assert len(lines) == 1  # a short run: only the last line, no flood
+    assert lines[0].startswith(f"reading {SAMPLE.name}: ")
+    assert "(100%)" in lines[0]
+    assert "3 conversations" in lines[0]

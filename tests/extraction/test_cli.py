@@ -106,3 +106,53 @@ def test_an_unreadable_export_is_status_2_and_one_warning_never_a_traceback(
     assert report["input_error"] is True
     assert str(export) in report["reason"]
     assert not [record for record in caplog.records if record.exc_info]
+
+
+def _run_argv(tmp_path: Path, *extra: str) -> list[str]:
+    store = f"sqlite:///{tmp_path / 'chunks.db'}"
+    return ["run", str(SAMPLE_EXPORT), "--user", "u", "--provider", "offline", "--store", store,
+            *extra]  # fmt: skip
+
+
+def test_run_without_migrate_on_a_missing_store_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(_run_argv(tmp_path, "--out", str(tmp_path / "memory.md"))) == 2
+    error = capsys.readouterr().err
+    assert "not found" in error
+    assert "--migrate" in error
+    assert list(tmp_path.iterdir()) == []  # no store, no cache, no memory
+
+
+def test_run_out_dash_prints_the_memory_and_reports_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(_run_argv(tmp_path, "--migrate", "--out", "-")) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("# Memory profile")
+    assert "status: complete" in captured.err
+    assert "memory: standard output" in captured.err
+    assert main(_run_argv(tmp_path, "--out", "-", "--json")) == 2
+    assert "--json prints the result on standard output" in capsys.readouterr().err
+
+
+def test_run_takes_the_chunking_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "memory.md"
+    assert main(_run_argv(tmp_path, "--migrate", "--out", str(out), "--json")) == 0
+    default = json.loads(capsys.readouterr().out)["chunks_stored"]
+    argv = _run_argv(tmp_path, "--out", str(out), "--json", "--small", "16", "--medium", "48")
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["chunks_stored"] > default
+
+
+def test_run_logs_progress_in_few_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level("INFO")
+    assert main(_run_argv(tmp_path, "--migrate", "--out", str(tmp_path / "m.md"))) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "chunking.progress"]
+    assert len(lines) == 2  # a short run: the last line of each stage
+    assert lines[0].startswith(f"reading {SAMPLE_EXPORT.name}: ")
+    assert "(100%)" in lines[0]
+    assert lines[1].startswith("extracting facts: ")
+    assert "(100%)" in lines[1]

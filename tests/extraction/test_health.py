@@ -22,7 +22,9 @@ def test_healthy_with_offline_settings_and_a_store(monkeypatch: pytest.MonkeyPat
 
 
 def test_reports_missing_settings_and_a_broken_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extraction.store, "open_chunk_store", lambda url, create=True: FakeChunkStore())
+    monkeypatch.setattr(
+        extraction.store, "open_chunk_store", lambda url, create=True: FakeChunkStore()
+    )
     report = extraction.health(store_url="postgresql://user:hunter2@db/x")
     assert report["ok"] is False
     assert "ANTHROPIC_API_KEY" in report["checks"]["settings"]

@@ -208,3 +208,22 @@ def test_a_rerun_on_another_instance_costs_nothing_with_the_cache_in_postgres(
     assert first.ledger.calls > 0
     assert again.ledger.calls == 0
     assert again.facts == first.facts
+
+
+def test_read_progress_is_in_bytes_of_the_export(store: Any, tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    result = run_full_pass(
+        user_id=f"user-{uuid.uuid4()}",
+        fetch_export=lambda: SAMPLE_EXPORT,
+        store=store,
+        llm=OfflineLLM(),
+        cache=MemoryFactCache(),
+        save_memory=file_memory_sink(tmp_path / "memory"),
+        on_progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
+    assert result.status == "complete"
+    reads = [(done, total) for stage, done, total in seen if stage == "read"]
+    size = SAMPLE_EXPORT.stat().st_size
+    assert reads[0] == (0, size)
+    assert reads[-1] == (size, size)
+    assert seen.index(("read", size, size)) < [stage for stage, _, _ in seen].index("extract")

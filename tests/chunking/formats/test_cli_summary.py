@@ -35,6 +35,11 @@ def test_strict_flag_fails_with_the_location(
 def test_public_names() -> None:
     names = chunking.formats.__all__
     assert set(names) == {
-        "FORMATS", "ExportReport", "ReadOptions", "detect_format", "export_size", "load_export"
+        "FORMATS",
+        "ExportReport",
+        "ReadOptions",
+        "detect_format",
+        "export_size",
+        "load_export",
     }
     assert all(hasattr(chunking.formats, name) for name in names)

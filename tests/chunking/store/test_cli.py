@@ -92,3 +92,34 @@ def test_importing_the_store_does_not_import_psycopg() -> None:
     code = "import sys, chunking, chunking.store, chunking.cli; print('psycopg' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_import_into_a_missing_sqlite_store_creates_nothing_without_migrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'chunks.db'}"
+    assert main(["import", str(SAMPLE), "--user", "ana", "--store", url]) == 2
+    error = capsys.readouterr().err
+    assert "not found" in error
+    assert "--migrate" in error
+    assert list(tmp_path.iterdir()) == []
+    assert main(["import", str(SAMPLE), "--user", "ana", "--store", url, "--migrate"]) == 0
+    assert (tmp_path / "chunks.db").is_file()
+
+
+def test_import_takes_the_tier_budgets(store_url: str) -> None:
+    assert main(["db", "migrate", store_url]) == 0
+    argv = ["import", str(SAMPLE), "--user", "ana", "--store", store_url, "--small", "16"]
+    assert main(argv) == 0
+    with open_store(store_url) as store:
+        small = [c for c in store.chunks("ana") if c.chunk_tier.value == "small"]
+    assert small
+    assert max(c.token_count for c in small) <= 16
+
+
+def test_db_check_of_a_missing_file_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "check", f"sqlite:///{tmp_path / 'none.db'}"]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
