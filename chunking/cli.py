@@ -63,7 +63,12 @@ def resource_error(error: MemoryError | RecursionError, export: object) -> str:
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=HelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Chunk chat exports into small, medium and large chunks, and "
+        "sync them into a chunk store.",
+        formatter_class=HelpFormatter,
+    )
     add_version(parser)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     chunk = commands.add_parser(

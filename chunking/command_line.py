@@ -69,10 +69,32 @@ def package_version() -> str:
 
 def add_version(parser: argparse.ArgumentParser, *, extra: str = "") -> None:
     """``--version``: the distribution's version, the chunking version and ``extra``."""
-    text = f"%(prog)s ({DISTRIBUTION}) {package_version()}; chunking {CHUNKING_VERSION}"
-    parser.add_argument(
-        "--version", action="version", version=text + (f"; {extra}" if extra else "")
-    )
+    text = f"{parser.prog} ({DISTRIBUTION}) {package_version()}; chunking {CHUNKING_VERSION}"
+    parser.add_argument("--version", action=_Version, text=text + (f"; {extra}" if extra else ""))
+
+
+class _Version(argparse.Action):
+    """``--version`` printed on one line (argparse's own action wraps it to the terminal)."""
+
+    def __init__(self, option_strings: list[str], dest: str, *, text: str) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="print the versions on one line and exit",
+        )
+        self.text = text
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(self.text)  # noqa: T201 - the command line's own output
+        parser.exit()
 
 
 def add_export_options(parser: argparse.ArgumentParser) -> None:

@@ -47,7 +47,12 @@ def script() -> int:
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=HelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Evaluate chunking and retrieval on a dataset, and gate the "
+        "results against a baseline.",
+        formatter_class=HelpFormatter,
+    )
     add_version(parser)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     run = commands.add_parser(
@@ -61,7 +66,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     run.add_argument(
         "--dataset", type=Path, default=DEFAULT_DATASET, help="dataset directory or file"
     )
-    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report directory")
+    run.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="the report's directory"
+    )
     run.add_argument(
         "--chunker", default="tiers", help="chunker to evaluate (eval.chunkers.CHUNKERS)"
     )
@@ -96,7 +103,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--dataset", type=Path, action="append", required=True,
         help="a dataset (fixtures directory or LoCoMo-format .json); repeat for several",
     )  # fmt: skip
-    grid.add_argument("--out", type=Path, default=DEFAULT_OUT / "sweep", help="output directory")
+    grid.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT / "sweep",
+        metavar="DIR",
+        help="the sweep's directory",
+    )
     grid.add_argument("--quiet", action="store_true", help="no progress lines")
     grid.set_defaults(run=_sweep)
     base = commands.add_parser(

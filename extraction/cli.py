@@ -56,7 +56,12 @@ def script() -> int:
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=HelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Run the full pass (chunk, store, extract facts, write "
+        "memory), price the cost levers, check health.",
+        formatter_class=HelpFormatter,
+    )
     add_version(parser, extra=f"prompt {PROMPT_VERSION}; default model {DEFAULT_MODEL}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     run = commands.add_parser(
