@@ -93,7 +93,7 @@ class _Version(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        print(self.text)  # noqa: T201 - the command line's own output
+        print(self.text)
         parser.exit()
 
 
