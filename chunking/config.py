@@ -33,7 +33,7 @@ class ChunkingConfig:
 
     The default budgets, 96/512/2048, are those the evaluation harness's
     tier-budget sweep chooses on its training split (``make eval SWEEP=1``;
-    README, "Tier budgets and weights"). A chunk never has more tokens than its
+    docs/eval.md, "Tier budgets and weights"). A chunk never has more tokens than its
     tier's budget.
 
     ``session_gap`` is the pause between two messages after which the chunker

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 BUDGETS = (512, 1024, 2048)
-"""Context-token budgets of the sweep (the issue's three)."""
+"""Context-token budgets at which each setting is measured; :func:`objective` averages them."""
 
 TIER_GRID: tuple[tuple[int, int, int], ...] = tuple(
     (small, medium, 2048)

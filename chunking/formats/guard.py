@@ -7,14 +7,14 @@ the byte stream and, piece by piece, before the parser sees a byte:
 - replaces invalid UTF-8 with U+FFFD (one bad byte would otherwise end the
   file, and with it every conversation after it);
 - replaces a lone surrogate escape (``"\\udc00"``, which Python's ``json``
-  and JavaScript accept) with ``\\ufffd``, as the README promises;
+  and JavaScript accept) with ``\\ufffd``, as docs/exports.md lists;
 - writes an integer beyond 64 bits as a float (``1e30`` instead of an
   overflow error), and a number beyond the float range as ``null``;
 - escapes a raw control character inside a string (``\\u0000``) rather than
   rejecting the file;
 - cuts a string longer than ``max_string_bytes`` there, ending it with
   ``[cut: the string is longer than N bytes]`` (the parser holds a string
-  several times over while it builds it: a 13 MB message cost 300 MB);
+  several times over while it builds it; docs/exports.md has the figures);
 - refuses nesting deeper than ``max_depth`` levels, the parser's memory being
   quadratic in depth (an export nests about ten levels).
 

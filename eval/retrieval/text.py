@@ -1,8 +1,7 @@
 """What BM25 sees of a unit: its text and its messages' dates, cut into terms.
 
-Two choices here moved evidence recall on LoCoMo more than any BM25 parameter
-(the figures are in the README's "What helps" table, produced by
-``make eval SWEEP=1``):
+Two choices here move evidence recall more than any BM25 parameter (the
+ablation of ``make eval SWEEP=1``; docs/eval.md, "What helps"):
 
 - **Terms** (:class:`Analyzer`): a 179-word English stopword list (bm25s'
   ``en_plus``; the default 33-word Lucene list keeps "what", "did", "does",

@@ -13,8 +13,8 @@ where ``n(m)`` is the message's own BM25 score divided by the best message's
 ``speaker(m)`` is 1, except when the question names exactly one of the
 user's speakers (a message's ``name``, as a whole word in its own case):
 then the other speakers' messages get ``speaker_weight``. A question about a
-named person is mostly answered by what that person said (on LoCoMo dev, 96% of
-the evidence turns of questions naming one speaker are that speaker's). In a
+named person is mostly answered by what that person said (docs/eval.md gives
+the share of such evidence turns on LoCoMo). In a
 user/assistant chat whose messages carry no names, the rule never acts.
 System messages (a LoCoMo session's date header) are not returned.
 
@@ -51,9 +51,8 @@ SPEAKER_WEIGHT = 0.5
 OWN_WEIGHT = 0.25
 """The weight of a message's own normalised BM25 score.
 
-Both weights were tried on LoCoMo dev's training conversations (span recall at
-1,024 tokens; README, "Retrieval"): speaker weights 0.4, 0.5 and 0.6 lie within
-.003, and own weights 0, 0.25 and 0.5 give .846, .849 and .844."""
+Both weights were chosen on the training side of the sweep's split only;
+docs/decisions.md gives the evidence."""
 
 
 @dataclass(frozen=True, slots=True)
