@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # peers: the LlamaIndex/LangChain chunkers behind the peer rows of `make eval`.
-EXTRAS ?= dev,eval,postgres,peers,fast
+EXTRAS ?= dev,eval,postgres,service,peers,fast
 comma := ,
 # One stamp per set of extras: `make install EXTRAS=...` installs what it names.
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))

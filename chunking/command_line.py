@@ -54,6 +54,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in text:
             return text
+        if isinstance(action, argparse._StoreFalseAction):  # "default: True" reads backwards
+            return text
         if action.option_strings or action.nargs in ("?", "*"):
             return f"{text} (default: %(default)s)"
         return text

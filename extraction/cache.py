@@ -81,6 +81,14 @@ class FactCache(Protocol):
         ...
 
 
+class ClosableFactCache(FactCache, Protocol):
+    """A cache that holds a connection until ``close()``."""
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
 def entry_from_facts(facts: list[Fact], item: ExtractionItem) -> CacheEntry:
     """The ``ok`` entry for ``item``'s facts."""
     position = {message_id: index for index, message_id in enumerate(item.message_ids)}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chunking.errors import StoreURLError
 from chunking.store.url import sqlite_path
-from extraction.cache import FactCache, SqliteFactCache
+from extraction.cache import ClosableFactCache, SqliteFactCache
 from extraction.errors import SettingsError
 
 __all__ = ["open_fact_cache"]
 
 
-def open_fact_cache(url: str) -> FactCache:
+def open_fact_cache(url: str) -> ClosableFactCache:
     """The cache at ``url``, any store URL: ``sqlite:///path`` (or ``sqlite://:memory:``)
     or ``postgresql://...`` (tables in that database).
 

@@ -119,6 +119,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     check.add_argument("--store", metavar="URL", help="also check the chunk store at this URL")
     check.set_defaults(run=_health)
+    from extraction.service.cli import register
+
+    register(commands)
     return parser
 
 

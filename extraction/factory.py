@@ -7,7 +7,7 @@ objects the same way. Nothing here reads the environment: settings come from
 
 from __future__ import annotations
 
-from extraction.cache import FactCache, SqliteFactCache
+from extraction.cache import ClosableFactCache, SqliteFactCache
 from extraction.cache_url import open_fact_cache
 from extraction.llm import LLM
 from extraction.settings import ExtractionSettings
@@ -36,7 +36,7 @@ def build_llm(settings: ExtractionSettings) -> LLM:
     return AnthropicLLM(make_client(settings), model=settings.model)
 
 
-def open_result_cache(store_url: str, cache: str | None = None) -> FactCache:
+def open_result_cache(store_url: str, cache: str | None = None) -> ClosableFactCache:
     """The result cache: ``cache`` (a SQLite file or a URL), by default beside the chunks.
 
     Without ``cache`` it lives in the chunk store's own SQLite file or

@@ -1,0 +1,100 @@
+"""The cluster-wide cap on LLM calls in flight, held in PostgreSQL.
+
+A call holds one of ``cap`` *permits* while it is in flight. A permit is a
+session advisory lock ``(namespace, slot)`` with ``slot`` in ``0..cap-1``,
+taken with ``pg_try_advisory_lock`` on a pooled connection and released
+when the call ends. So every process that shares the database shares the
+cap, and a process that dies releases its permits with its connections:
+no permit can leak. A caller that finds every slot taken waits and tries
+again (50 ms, doubling to 500 ms, with jitter).
+
+:class:`PermittedLLM` wraps any :class:`~extraction.llm.LLM` so that each of
+its calls holds a permit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from extraction.llm import LLM, LLMRequest, LLMResponse
+
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
+__all__ = ["NAMESPACE", "Permits", "PermittedLLM"]
+
+NAMESPACE = 0x43484D4C
+"""The first key of every permit lock (int4); the chunk store's one-bigint locks never meet it."""
+
+_TRY = "SELECT pg_try_advisory_lock(%s, %s)"
+_RELEASE = "SELECT pg_advisory_unlock(%s, %s)"
+
+
+class Permits:
+    """``cap`` permits shared by every process on the database of ``pool``.
+
+    Args:
+        pool: an open async connection pool; each permit held uses one of
+            its connections, so size it to this process's own concurrency.
+        cap: the number of permits in the whole cluster.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool[Any], *, cap: int) -> None:
+        if cap < 1:
+            raise ValueError(f"cap must be >= 1, got {cap}")
+        self._pool = pool
+        self.cap = cap
+        self._random = random.Random()
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[int]:
+        """Wait for a permit and hold it for the ``async with`` block; yields its slot."""
+        async with self._pool.connection() as connection:
+            await connection.set_autocommit(True)
+            slot = await self._take(connection)
+            try:
+                yield slot
+            finally:
+                await asyncio.shield(connection.execute(_RELEASE, (NAMESPACE, slot)))
+
+    async def _take(self, connection: Any) -> int:
+        pause = 0.05
+        while True:
+            slots = list(range(self.cap))
+            self._random.shuffle(slots)
+            for slot in slots:
+                cursor = await connection.execute(_TRY, (NAMESPACE, slot))
+                row = await cursor.fetchone()
+                if row is not None and row[0]:
+                    return slot
+            await asyncio.sleep(pause * (0.5 + self._random.random()))
+            pause = min(pause * 2, 0.5)
+
+
+class PermittedLLM:
+    """``llm`` whose every call holds a permit of ``permits``."""
+
+    def __init__(self, llm: LLM, permits: Permits) -> None:
+        self._llm = llm
+        self._permits = permits
+
+    @property
+    def model(self) -> str:
+        return self._llm.model
+
+    @property
+    def description(self) -> str:
+        return self._llm.description
+
+    @property
+    def estimates(self) -> bool:
+        return self._llm.estimates
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        """``llm.complete(request)`` while holding a permit."""
+        async with self._permits.hold():
+            return await self._llm.complete(request)
