@@ -61,7 +61,7 @@ def _categorytable(retrieval: dict[str, Any]) -> str:
 
 
 BAR_SPAN_RECALL = 0.85
-"""Issue 7's floor for our best row's span recall at 1,024 tokens on LoCoMo."""
+"""The floor for our best row's span recall at 1,024 tokens on LoCoMo."""
 
 
 def bar(retrieval: dict[str, Any]) -> dict[str, Any]:
