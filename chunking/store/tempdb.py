@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for tests, benchmarks and CI.
+"""A temporary PostgreSQL server for tests, benchmarks and CI.
 
 :class:`TemporaryPostgres` runs ``initdb`` and ``pg_ctl`` from the local
 PostgreSQL installation (found at run time: ``pg_config --bindir``, else the
