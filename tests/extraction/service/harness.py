@@ -1,0 +1,221 @@
+"""Processes and a fake Claude endpoint for the service's tests, all on loopback.
+
+:class:`FakeClaude` answers the Messages API from the chunks it is sent: for
+each user turn that says "I live in <City>" it returns the fact "Lives in
+<City>", so a profile can only hold a city its own user's export states. It
+counts the calls in flight and keeps the highest count. :class:`Process`
+runs ``python -m extraction serve`` or ``worker`` as the service deploys them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.extraction.synthetic import make_export
+
+_CHUNK = re.compile(r'<chunk id="(?P<id>c\d+)"[^>]*>(?P<body>.*?)</chunk>', re.DOTALL)
+_USER_TURN = re.compile(r'<user id="(?P<mid>m\d+)">(?P<text>.*?)</user>', re.DOTALL)
+_LIVES = re.compile(r"I live in (?P<city>[A-Z][a-z]+)")
+
+
+@dataclass
+class FakeClaude:
+    """Answers ``POST /v1/messages``; ``delay_s`` per call; counts calls in flight."""
+
+    delay_s: float = 0.0
+    calls: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        text = " ".join(_content(m["content"]) for m in body["messages"] if m["role"] == "user")
+        facts = []
+        for chunk in _CHUNK.finditer(text):
+            for turn in _USER_TURN.finditer(chunk["body"]):
+                for lives in _LIVES.finditer(turn["text"]):
+                    city = lives["city"]
+                    facts.append(
+                        {
+                            "chunk": chunk["id"],
+                            "category": "places",
+                            "key": "home_city",
+                            "value": city,
+                            "status": "current",
+                            "text": f"Lives in {city}",
+                            "messages": [turn["mid"]],
+                        }
+                    )
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model", "fake"),
+            "content": [{"type": "text", "text": json.dumps({"facts": facts})}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 500, "output_tokens": 40},
+        }
+
+
+def _content(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(block.get("text", "") for block in content)
+
+
+@contextmanager
+def fake_claude(delay_s: float = 0.0) -> Iterator[tuple[FakeClaude, str]]:
+    """A :class:`FakeClaude` served on 127.0.0.1; yields it and its base URL."""
+    fake = FakeClaude(delay_s=delay_s)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            with fake.lock:
+                fake.calls += 1
+                fake.in_flight += 1
+                fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+            try:
+                time.sleep(fake.delay_s)
+                data = json.dumps(fake.answer(body)).encode()
+            finally:
+                with fake.lock:
+                    fake.in_flight -= 1
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def user_export(path: Path, city: str, *, conversations: int = 6, seed: int = 7) -> Path:
+    """A plain-format export whose user lives in ``city`` (and says so once)."""
+    export = make_export(conversations, seed=seed, assistant_words=60)
+    raw = json.dumps(export).replace("Coimbra", city).replace("Berlin", city)
+    path.write_text(raw, encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def service_env(endpoint: str) -> dict[str, str]:
+    """The environment of a service process that calls ``endpoint`` as Claude."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "AWS_"))}
+    clean = {k: v for k, v in clean.items() if not k.startswith("EXTRACTION_")}
+    return {
+        **clean,
+        "EXTRACTION_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "sk-ant-fake-0123456789abcdef",
+        "ANTHROPIC_BASE_URL": endpoint,
+        "EXTRACTION_CHUNKS_PER_CALL": "1",
+        "EXTRACTION_CONCURRENCY": "3",
+        "EXTRACTION_MAX_RETRIES": "1",
+    }
+
+
+@dataclass
+class Process:
+    """A service process (``serve`` or ``worker``) and its log file."""
+
+    popen: subprocess.Popen[bytes]
+    log: Path
+    url: str | None = None
+
+    @classmethod
+    def start(
+        cls, command: str, store: str, log: Path, env: dict[str, str], *options: str
+    ) -> Process:
+        args = [sys.executable, "-m", "extraction", command, "--store", store, *options]
+        url = None
+        if command == "serve":
+            port = free_port()
+            args += ["--port", str(port)]
+            url = f"http://127.0.0.1:{port}"
+        out = log.open("wb")
+        popen = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        return cls(popen, log, url)
+
+    def wait_healthy(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise AssertionError(f"the service exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"the service never became healthy: {self.log.read_text()[-3000:]}")
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak RSS (``VmHWM``), read while it runs."""
+        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmHWM in /proc: peak RSS cannot be read here")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+    def kill(self) -> None:
+        self.popen.kill()
+        self.popen.wait()
+
+
+def wait_for(
+    client: httpx.Client,
+    import_id: str,
+    timeout_s: float = 120,
+    ended: tuple[str, ...] = ("complete", "failed"),
+) -> dict[str, Any]:
+    """Poll ``GET /jobs/{id}`` until the import ends; returns its last status."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/jobs/{import_id}").json()
+        if job["status"] in ended:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"import {import_id} did not end in {timeout_s} s: {job}")

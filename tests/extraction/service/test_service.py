@@ -1,0 +1,230 @@
+"""The service as deployed: ``serve``/``worker`` processes, a real PostgreSQL, HTTP on loopback.
+
+Claude is :class:`~tests.extraction.service.harness.FakeClaude`, reached by
+the real SDK through ``ANTHROPIC_BASE_URL``; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from tests.extraction.service.harness import (
+    FakeClaude,
+    Process,
+    fake_claude,
+    service_env,
+    user_export,
+    wait_for,
+)
+
+pytestmark = pytest.mark.postgres
+
+CITIES = ("Lisbon", "Oslo", "Quito", "Hanoi", "Dakar")
+
+
+@pytest.fixture
+def claude() -> Iterator[tuple[FakeClaude, str]]:
+    with fake_claude(delay_s=0.05) as served:
+        yield served
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    started: list[Process] = []
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.stop()
+
+
+def upload(url: str | None, user: str, export: Path) -> httpx.Response:
+    with export.open("rb") as body:
+        return httpx.post(f"{url}/users/{user}/imports", content=body.read(), timeout=60)
+
+
+def test_serve_refuses_a_database_it_was_not_told_to_migrate(pg_database: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "extraction", "serve", "--store", pg_database, "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "start once with --migrate" in done.stderr
+
+
+def test_two_users_upload_at_once_and_each_profile_holds_only_its_own_facts(
+    pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
+) -> None:
+    fake, endpoint = claude
+    server = Process.start(
+        "serve", pg_database, tmp_path / "serve.log", service_env(endpoint), "--migrate"
+    )
+    processes.append(server)
+    server.wait_healthy()
+    assert server.url
+    exports = {
+        "ana@x.com": user_export(tmp_path / "ana.json", "Lisbon"),
+        "ana_x.com": user_export(tmp_path / "ana_.json", "Oslo", seed=8),
+    }
+    with ThreadPoolExecutor(2) as pool:
+        sent = {user: pool.submit(upload, server.url, user, path) for user, path in exports.items()}
+        answers = {user: future.result() for user, future in sent.items()}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for user, answer in answers.items():
+            assert answer.status_code == 202, answer.text
+            job = wait_for(client, answer.json()["id"])
+            assert job["status"] == "complete", job
+            assert job["user_id"] == user
+            assert job["result"]["ledger"]["calls"] > 0
+            assert job["progress"]["stage"] == "save"
+        ana = client.get("/users/ana@x.com/memory")
+        other = client.get("/users/ana_x.com/memory")
+    assert ana.status_code == other.status_code == 200
+    assert ana.headers["content-type"].startswith("text/markdown")
+    assert "Lives in Lisbon" in ana.text
+    assert "Oslo" not in ana.text
+    assert "Lives in Oslo" in other.text
+    assert "Lisbon" not in other.text
+    assert fake.calls > 0
+
+
+def test_the_bar_ten_uploads_for_five_users_on_two_instances(
+    pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
+) -> None:
+    """10 concurrent uploads, 5 users, two instances: all complete, isolated, under the cap."""
+    fake, endpoint = claude
+    cap = 3
+    options = ("--llm-cap", str(cap), "--jobs", "2", "--retry-base", "0")
+    env = service_env(endpoint)
+    first = Process.start("serve", pg_database, tmp_path / "a.log", env, "--migrate", *options)
+    processes.append(first)
+    first.wait_healthy()
+    second = Process.start("serve", pg_database, tmp_path / "b.log", env, *options)
+    processes.append(second)
+    second.wait_healthy()
+    users = {f"user{i}": city for i, city in enumerate(CITIES)}
+    uploads = [
+        (server.url or "", user, user_export(tmp_path / f"{user}-{n}.json", city, seed=n + i))
+        for i, (user, city) in enumerate(users.items())
+        for n, server in enumerate((first, second))
+    ]
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda u: (u[1], upload(*u)), uploads))
+    assert [a.status_code for _, a in answers] == [202] * 10, [a.text for _, a in answers]
+    with httpx.Client(base_url=first.url, timeout=30) as client:
+        jobs = [wait_for(client, a.json()["id"], timeout_s=300) for _, a in answers]
+        profiles = {user: client.get(f"/users/{user}/memory").text for user in users}
+    assert [job["status"] for job in jobs] == ["complete"] * 10, jobs
+    for user, city in users.items():
+        assert f"Lives in {city}" in profiles[user]
+        assert not any(other in profiles[user] for other in CITIES if other != city)
+    assert 0 < fake.peak_in_flight <= cap
+    for server in (first, second):
+        assert server.peak_rss_mb() < 256
+    with psycopg.connect(pg_database) as connection:
+        left = connection.execute("SELECT count(*) FROM service_upload_pieces").fetchone()
+    assert left == (0,)  # every stored export was discarded once its import ended
+
+
+def test_refusals_say_why(
+    pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
+) -> None:
+    _fake, endpoint = claude
+    server = Process.start(
+        "serve",
+        pg_database,
+        tmp_path / "serve.log",
+        service_env(endpoint),
+        "--migrate",
+        "--no-worker",  # nothing runs: the imports stay pending
+        "--max-pending",
+        "2",
+        "--max-upload-mb",
+        "1",
+    )
+    processes.append(server)
+    server.wait_healthy()
+    url = server.url or ""
+    export = user_export(tmp_path / "e.json", "Lima")
+    assert upload(url, "bad id", export).status_code == 400
+    empty = httpx.post(f"{url}/users/u1/imports", content=b"", timeout=30)
+    assert empty.status_code == 400
+    assert "empty" in empty.json()["detail"]
+    big = httpx.post(f"{url}/users/u1/imports", content=b"x" * (2 << 20), timeout=30)
+    assert big.status_code == 413
+    assert [upload(url, "u1", export).status_code for _ in range(3)] == [202, 202, 429]
+    assert "2 imports pending" in upload(url, "u1", export).json()["detail"]
+    assert upload(url, "u2", export).status_code == 202  # another user is not held up
+    assert httpx.get(f"{url}/jobs/not-a-job").status_code == 404
+    assert httpx.get(f"{url}/users/u9/memory").status_code == 404
+    with psycopg.connect(pg_database) as connection:
+        rows = connection.execute(
+            "SELECT user_id, status FROM service_imports ORDER BY user_id"
+        ).fetchall()
+    assert rows == [("u1", "queued"), ("u1", "queued"), ("u2", "queued")]  # no refused leftovers
+
+
+def test_health_is_503_with_the_reason_when_the_store_is_broken(
+    pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
+) -> None:
+    _fake, endpoint = claude
+    server = Process.start(
+        "serve", pg_database, tmp_path / "s.log", service_env(endpoint), "--migrate", "--no-worker"
+    )
+    processes.append(server)
+    server.wait_healthy()
+    with psycopg.connect(pg_database, autocommit=True) as connection:
+        connection.execute("DROP TABLE conversation_chunk_sets CASCADE")
+    answer = httpx.get(f"{server.url}/health", timeout=30)
+    assert answer.status_code == 503
+    report = answer.json()
+    assert report["ok"] is False
+    assert report["checks"]["imports"] == "ok"
+    assert "conversation_chunk_sets" in report["checks"]["store"]
+
+
+def test_an_import_whose_worker_is_killed_finishes_on_another(
+    pg_database: str, processes: list[Process], tmp_path: Path
+) -> None:
+    with fake_claude(delay_s=0.3) as (fake, endpoint):
+        env = service_env(endpoint)
+        api = Process.start(
+            "serve", pg_database, tmp_path / "api.log", env, "--migrate", "--no-worker"
+        )
+        processes.append(api)
+        api.wait_healthy()
+        timing = ("--heartbeat", "0.5", "--stalled-after", "3")
+        doomed = Process.start("worker", pg_database, tmp_path / "w1.log", env, *timing)
+        processes.append(doomed)
+        answer = upload(
+            api.url or "", "kim", user_export(tmp_path / "k.json", "Accra", conversations=10)
+        )
+        assert answer.status_code == 202
+        import_id = answer.json()["id"]
+        deadline = time.monotonic() + 60
+        while fake.calls < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fake.calls >= 3, (tmp_path / "w1.log").read_text()[-2000:]
+        doomed.kill()  # SIGKILL mid-import: no goodbye, its heartbeat just stops
+        calls_before = fake.calls
+        survivor = Process.start("worker", pg_database, tmp_path / "w2.log", env, *timing)
+        processes.append(survivor)
+        with httpx.Client(base_url=api.url, timeout=30) as client:
+            job = wait_for(client, import_id, timeout_s=180)
+            memory = client.get("/users/kim/memory").text
+    assert job["status"] == "complete", job
+    assert job["attempts"] == 2
+    assert "Lives in Accra" in memory
+    assert fake.calls > calls_before  # the survivor did the rest
