@@ -1,11 +1,93 @@
-"""Comparing strategies: precision at equal recall, and the summary table's rows."""
+"""Comparing strategies: our best row against the best peer row, precision at equal recall,
+and the summary table's rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["SUMMARY_COLUMNS", "precision_at_recall", "small_to_big_vs_large", "summary_rows"]
+from eval.significance import interval, paired_test
+
+__all__ = [
+    "HEADLINE_BUDGET",
+    "SUMMARY_COLUMNS",
+    "VERSUS_BUDGETS",
+    "VERSUS_METRICS",
+    "PerQuery",
+    "against_best_peer",
+    "precision_at_recall",
+    "small_to_big_vs_large",
+    "summary_rows",
+]
+
+HEADLINE_BUDGET = 1024
+"""The context budget (tokens) at which our best row is chosen."""
+
+VERSUS_BUDGETS = (512, 1024, 2048)
+"""The budgets at which our best row meets the best peer row."""
+
+VERSUS_METRICS = (("span recall", "evidence_recall"), ("strict recall", "evidence_strict_recall"))
+"""(label, metric) compared at each of :data:`VERSUS_BUDGETS`."""
+
+PerQuery = Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]]
+"""Row -> budget (as a string) -> metric -> one value per query, the same query order per row."""
+
+
+def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[str, Any]:
+    """Our best row against the best peer row, per budget and metric, with paired p-values.
+
+    Our best row is ours with the highest ``evidence_recall`` at
+    :data:`HEADLINE_BUDGET`; at each budget and metric the best peer row is the
+    peer row with the highest mean there. Each pair is compared on the same
+    queries by :func:`eval.significance.paired_test`; ``verdict`` is
+    ``"ours higher"`` or ``"peer higher"`` only when ``p < 0.05``, else
+    ``"not significant"``. Choosing the two best rows on the data that then
+    compares them favours a difference, so a p-value near 0.05 is weak evidence.
+
+    Returns:
+        ``{"best": row, "checks": [...]}``; empty when there is no peer row or
+        none of ours. A row is a peer's when its ``source`` says so (or, in
+        older metrics without ``source``, when its name starts with ``peer:``).
+    """
+    ours = [n for n, f in retrieval.items() if _source(n, f) == "ours" and n in per_query]
+    peers = [n for n, f in retrieval.items() if _source(n, f) == "peer" and n in per_query]
+    if not ours or not peers:
+        return {}
+    best = max(ours, key=lambda n: _figure(retrieval[n], HEADLINE_BUDGET, "evidence_recall"))
+    checks = []
+    for budget in VERSUS_BUDGETS:
+        for label, metric in VERSUS_METRICS:
+            mine = per_query[best].get(str(budget), {}).get(metric)
+            measured = {n: v for n in peers if (v := per_query[n].get(str(budget), {}).get(metric))}
+            if not mine or not measured:
+                continue
+            rival = max(measured, key=lambda n: _figure(retrieval[n], budget, metric))
+            comparison = paired_test(mine, measured[rival])
+            checks.append({
+                "budget": budget, "metric": label, "key": metric, "ours": best, "peer": rival,
+                "ours_figure": interval(mine).to_dict(),
+                "peer_figure": interval(measured[rival]).to_dict(),
+                **comparison.to_dict(),
+                "verdict": _verdict(comparison.significant, comparison.difference.mean),
+            })  # fmt: skip
+    return {"best": best, "checks": checks}
+
+
+def _verdict(significant: bool, difference: float) -> str:
+    if not significant:
+        return "not significant"
+    return "ours higher" if difference > 0 else "peer higher"
+
+
+def _source(name: str, row: dict[str, Any]) -> str:
+    return str(row.get("source") or ("peer" if name.startswith("peer:") else "ours"))
+
+
+def _figure(row: dict[str, Any], budget: int, metric: str) -> float:
+    value = row.get("at_budget", {}).get(str(budget), {}).get(metric)
+    return float("-inf") if value is None else float(value)
+
 
 SUMMARY_COLUMNS = (
     ("recall@5", "at_k", "5", "recall"),

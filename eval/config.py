@@ -57,12 +57,15 @@ class EvalConfig:
         budgets: context-token budgets (searches with ``max_results`` and the budget).
         at_k / at_budget: metric families (keys of ``eval.metrics.METRICS``).
         max_results: ``k`` of the budgeted searches (large: the budget binds).
+        run_budget: the budget whose returned context is kept per query and
+            written as the TREC run files (one of ``budgets``).
         analyzer: how every index (ours and the peers') cuts text into BM25 terms.
         index_dates: whether indexes also see the days of each unit's messages.
 
     Raises:
         UnknownNameError: a name not in its registry.
-        ValueError: a cut-off or budget that is not a positive integer.
+        ValueError: a cut-off or budget that is not a positive integer, or a
+            ``run_budget`` that is not one of ``budgets``.
     """
 
     chunker: str = "tiers"
@@ -73,6 +76,7 @@ class EvalConfig:
     at_k: tuple[str, ...] = _AT_K
     at_budget: tuple[str, ...] = _AT_BUDGET
     max_results: int = 1000
+    run_budget: int = 1024
     analyzer: Analyzer = DEFAULT_ANALYZER
     index_dates: bool = True
 
@@ -91,6 +95,11 @@ class EvalConfig:
         for value in (*self.ks, *self.budgets, self.max_results):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"cut-offs and budgets must be positive integers, got {value!r}")
+        if self.run_budget not in self.budgets:
+            raise ValueError(
+                f"run_budget {self.run_budget!r} is not one of the budgets {self.budgets}; "
+                "pass a run_budget from budgets (the TREC runs are written at a measured budget)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

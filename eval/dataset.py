@@ -79,10 +79,15 @@ class ImportPair:
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """Everything one evaluation run reads. ``digest`` identifies the input files."""
+    """Everything one evaluation run reads. ``digest`` identifies the input files.
+
+    ``gold_spans`` says what one gold span is in this dataset (the report
+    words its evidence figures with it), e.g. a LoCoMo evidence turn.
+    """
 
     name: str
     corpora: tuple[Corpus, ...]
     queries: tuple[Query, ...]
     digest: str
     imports: tuple[ImportPair, ...] = field(default=())
+    gold_spans: str = "a gold span of the dataset"

@@ -13,7 +13,7 @@ from typing import Any
 from eval.markdown import table
 from eval.plots import plot_evidence
 
-__all__ = ["BAR_SPAN_RECALL", "EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "bar", "evidence_section"]
+__all__ = ["EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "TARGET_SPAN_RECALL", "evidence_section"]
 
 EVIDENCE_BUDGETS = (512, 1024, 2048)
 EVIDENCE_COLUMNS = (
@@ -60,69 +60,60 @@ def _categorytable(retrieval: dict[str, Any]) -> str:
     return table(header, [[name, *row] for name, row in zip(retrieval, cells, strict=True)])
 
 
-BAR_SPAN_RECALL = 0.85
-"""The floor for our best row's span recall at 1,024 tokens on LoCoMo."""
+TARGET_SPAN_RECALL = 0.85
+"""The target for our best row's span recall at 1,024 tokens on LoCoMo dev.
+
+A target the report measures against, not a gate: ``eval check`` gates every
+figure against the committed baseline instead.
+"""
 
 
-def bar(retrieval: dict[str, Any]) -> dict[str, Any]:
-    """Does our best row beat every peer row on span and strict recall at every budget?
-
-    Our best row is the one of ours with the highest span recall at 1,024
-    tokens. Returns it, each comparison (``budget``, metric, ours, best peer,
-    whether ours is strictly higher) and whether span recall at 1,024 reaches
-    :data:`BAR_SPAN_RECALL`. Empty when there are no peer rows or none of ours.
-    A row is a peer's when its ``source`` says so (or, in older metrics files
-    without ``source``, when its name starts with ``peer:``).
-    """
-
-    def source(name: str, row: dict[str, Any]) -> str:
-        return str(row.get("source") or ("peer" if name.startswith("peer:") else "ours"))
-
-    ours = {n: f for n, f in retrieval.items() if source(n, f) == "ours"}
-    peers = {n: f for n, f in retrieval.items() if source(n, f) == "peer"}
-    if not ours or not peers:
-        return {}
-    best = max(ours, key=lambda n: _figure(ours[n], 1024, "evidence_recall") or 0.0)
-    checks = []
-    for budget in EVIDENCE_BUDGETS:
-        for label, metric in EVIDENCE_COLUMNS[:2]:
-            mine = _figure(ours[best], budget, metric)
-            measured = {n: v for n in peers if (v := _figure(peers[n], budget, metric)) is not None}
-            if mine is None or not measured:
-                continue
-            rival = max(measured, key=lambda n: measured[n])
-            checks.append(
-                {"budget": budget, "metric": label, "ours": mine, "peer": rival,
-                 "theirs": measured[rival], "beats": mine > measured[rival]}
-            )  # fmt: skip
-    floor = _figure(ours[best], 1024, "evidence_recall") or 0.0
-    return {"best": best, "checks": checks, "span_recall_1024": floor,
-            "reaches_floor": floor >= BAR_SPAN_RECALL}  # fmt: skip
+def _interval(figure: dict[str, Any]) -> str:
+    return f"{figure['mean']:.3f} [{figure['low']:.3f}, {figure['high']:.3f}]"
 
 
-def _figure(row: dict[str, Any], budget: int, metric: str) -> float | None:
-    value = row.get("at_budget", {}).get(str(budget), {}).get(metric)
-    return None if value is None else float(value)
-
-
-def _bar(retrieval: dict[str, Any]) -> list[str]:
-    verdict = bar(retrieval)
-    if not verdict:
+def _against_best_peer(results: dict[str, Any]) -> list[str]:
+    versus = (results.get("comparisons") or {}).get("ours_vs_best_peer")
+    if versus is None:
+        return ["_No per-query comparison in these metrics: run `python -m eval run` again._", ""]
+    if not versus:
         return []
     rows = [
-        [f"{c['budget']:,}", c["metric"], f"{c['ours']:.3f}", f"{c['peer']} {c['theirs']:.3f}",
-         "yes" if c["beats"] else "**no**"]
-        for c in verdict["checks"]
+        [f"{c['budget']:,}", c["metric"], _interval(c["ours_figure"]),
+         f"{c['peer']} {_interval(c['peer_figure'])}",
+         f"{c['difference']['mean']:+.3f} [{c['difference']['low']:+.3f}, "
+         f"{c['difference']['high']:+.3f}]",
+         f"{c['p_value']:.4f}", c["verdict"] if c["significant"] else "not significant"]
+        for c in versus["checks"]
     ]  # fmt: skip
-    floor = verdict["span_recall_1024"]
     return [
-        f"### Our best row against the best peer row: `{verdict['best']}`",
+        f"### Our best row against the best peer row: `{versus['best']}`",
         "",
-        table(["budget", "metric", "ours", "best peer row", "ours higher"], rows),
+        "Means with 95% bootstrap intervals over queries; the difference is paired (the same "
+        "queries), its p-value from a paired randomization test. A difference is called real "
+        "only when p < 0.05. The two rows are the best of many on these same queries, which "
+        "favours a difference.",
         "",
-        f"Span recall at 1,024 tokens: {floor:.3f} "
-        f"({'reaches' if verdict['reaches_floor'] else '**below**'} the "
-        f"{BAR_SPAN_RECALL:.2f} floor).",
+        table(["budget", "metric", "ours", "best peer row", "difference", "p", "verdict"], rows),
+        "",
+        *_target(results, versus["best"]),
+    ]
+
+
+def _target(results: dict[str, Any], best: str) -> list[str]:
+    figure = results["retrieval"][best].get("intervals", {}).get("1024", {}).get("evidence_recall")
+    if figure is None:
+        return []
+    if figure["low"] >= TARGET_SPAN_RECALL:
+        where = "lies above"
+    elif figure["high"] < TARGET_SPAN_RECALL:
+        where = "lies below"
+    else:
+        where = "contains"
+    return [
+        f"Span recall of `{best}` at 1,024 tokens: {_interval(figure)}; the interval {where} "
+        f"issue 7's target of {TARGET_SPAN_RECALL:.2f} (set for LoCoMo dev). The target is "
+        "not a gate: `make eval-check` compares each figure with the baseline.",
         "",
     ]
 
@@ -142,7 +133,8 @@ def evidence_section(results: dict[str, Any], out: Path) -> str:
     parts = [
         "## Evidence recall at context budgets",
         "",
-        "Each gold span (a LoCoMo evidence turn, label included) is one evidence unit. "
+        "Each gold span is one evidence unit; here a gold span is "
+        f"{results['dataset'].get('gold_spans', 'a gold span of the dataset')}. "
         "Span recall: mean share of each unit's characters in the returned text; strict "
         "recall: share of units returned whole (a fragment scores nothing); token precision: "
         "share of the returned tokens that are evidence text (the tokens of the returned "
@@ -160,7 +152,7 @@ def evidence_section(results: dict[str, Any], out: Path) -> str:
         f"{results['dataset'].get('queries_without_gold_spans', 'not counted')}).",
         *_skipped(results.get("peers") or {}),
         "",
-        *_bar(retrieval),
+        *_against_best_peer(results),
         "![evidence recall vs budget](evidence_vs_budget.png)",
         "",
         _budgettable(retrieval),

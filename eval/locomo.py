@@ -339,4 +339,5 @@ def load_locomo_dataset(path: Path) -> Dataset:
         ),
         queries=tuple(queries),
         digest=hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12],
+        gold_spans="a LoCoMo evidence turn (the whole rendered message, label included)",
     )

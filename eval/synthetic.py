@@ -50,6 +50,7 @@ def load_synthetic(root: Path) -> Dataset:
         queries=queries,
         digest=_digest(root),
         imports=tuple(imports),
+        gold_spans="the sentence stating a planted fact, inside its message (synthetic fixtures)",
     )
 
 

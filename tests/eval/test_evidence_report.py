@@ -1,6 +1,6 @@
 """The evidence section's tables: every row, the best value per column in bold."""
 
-from eval.evidence_report import bar, evidence_section
+from eval.evidence_report import evidence_section
 
 
 def row(source, recall, strict, precision, *, budgets=(512, 1024, 2048), kinds=("a", "b")):
@@ -42,21 +42,3 @@ def test_best_per_column_is_bold_ties_included_and_missing_is_a_dash(tmp_path):
     assert peer[7:9] == ["**0.200**", "**0.200**"]
     assert "| peer:x | 0.700 | **0.800** | - | - |" in by_kind
     assert (tmp_path / "evidence_vs_budget.png").exists()
-
-
-def test_the_bar_compares_our_best_row_with_the_best_peer_row_per_budget():
-    retrieval = {
-        "weak": row("ours", 0.5, 0.5, 0.1),
-        "strong": row("ours", 0.86, 0.80, 0.1),
-        "peer:a": row("peer", 0.85, 0.81, 0.1),
-        "peer:b": row("peer", 0.70, 0.70, 0.1, budgets=(512,)),
-    }
-    verdict = bar(retrieval)
-    assert verdict["best"] == "strong"
-    assert len(verdict["checks"]) == 6
-    spans = [c for c in verdict["checks"] if c["metric"] == "span recall"]
-    assert all(c["beats"] and c["peer"] == "peer:a" for c in spans)
-    stricts = [c for c in verdict["checks"] if c["metric"] == "strict recall"]
-    assert not any(c["beats"] for c in stricts)
-    assert verdict["reaches_floor"]
-    assert bar({"strong": retrieval["strong"]}) == {}  # no peer rows: nothing to compare
