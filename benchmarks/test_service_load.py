@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.export_generator import write_chatgpt_export
 from tests.extraction.service.harness import (
     Process,
     fake_claude,
@@ -108,3 +109,54 @@ def test_load_many_users_two_instances(
 
 def _export(path: Path, conversations: int, *, seed: int) -> Path:
     return user_export(path, "Porto", conversations=conversations, seed=seed)
+
+
+@pytest.mark.postgres
+def test_one_export_at_scale_through_the_service(
+    benchmark: Any, pg_database: str, report: list[str], tmp_path: Path
+) -> None:
+    """One generated ChatGPT export of ``BENCH_EXPORT_MB`` MB (default 100), uploaded over HTTP.
+
+    One ``serve`` process with its worker; Claude answers at once, with the
+    default levers (8 chunks a call). Reported: the server's peak RSS against
+    its idle RSS, the upload's and the import's wall time.
+    """
+    megabytes = int(os.environ.get("BENCH_EXPORT_MB", "100"))
+    export = tmp_path / "conversations.json"
+    size_mb = write_chatgpt_export(export, megabytes=megabytes) / 1e6
+    with fake_claude(delay_s=0.0) as (fake, endpoint):
+        env = {**service_env(endpoint), "EXTRACTION_CHUNKS_PER_CALL": "8"}
+        server = Process.start("serve", pg_database, tmp_path / "s.log", env, "--migrate")
+        try:
+            server.wait_healthy()
+            idle = _rss_mb(server, "VmRSS")
+            timings: dict[str, float] = {}
+
+            def run() -> dict[str, Any]:
+                started = time.perf_counter()
+                with export.open("rb") as body:  # streamed from the file, not read whole
+                    answer = httpx.post(
+                        f"{server.url}/users/big/imports", content=body, timeout=600
+                    )
+                timings["upload"] = time.perf_counter() - started
+                assert answer.status_code == 202, answer.text
+                with httpx.Client(base_url=server.url, timeout=60) as client:
+                    job = wait_for(client, answer.json()["id"], timeout_s=3600)
+                timings["total"] = time.perf_counter() - started
+                return job
+
+            job = benchmark.pedantic(run, rounds=1, iterations=1)
+            peak = server.peak_rss_mb()
+        finally:
+            server.stop()
+    assert job["status"] == "complete", job
+    result = job["result"]
+    report.append(
+        f"service, one {size_mb:.0f} MB export: upload {timings['upload']:.1f} s, import "
+        f"{timings['total']:.1f} s in all; {result['conversations']} conversations, "
+        f"{result['chunks_stored']} chunks stored, {result['ledger']['calls']} LLM calls "
+        f"(at most {fake.peak_in_flight} in flight); server peak RSS {peak:.1f} MB "
+        f"(idle {idle:.1f} MB)"
+    )
+    benchmark.extra_info.update({"peak_rss_mb": peak, "idle_rss_mb": idle})
+    assert peak < RSS_BAR_MB
