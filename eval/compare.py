@@ -27,7 +27,7 @@ HEADLINE_BUDGET = 1024
 VERSUS_BUDGETS = (512, 1024, 2048)
 """The budgets at which our best row meets the best peer row."""
 
-VERSUS_METRICS = (("span recall", "evidence_recall"), ("strict recall", "evidence_strict_recall"))
+VERSUS_METRICS = (("span recall", "span_recall"), ("strict recall", "evidence_strict_recall"))
 """(label, metric) compared at each of :data:`VERSUS_BUDGETS`."""
 
 PerQuery = Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]]
@@ -37,7 +37,7 @@ PerQuery = Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]]
 def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[str, Any]:
     """Our best row against the best peer row, per budget and metric, with paired p-values.
 
-    Our best row is ours with the highest ``evidence_recall`` at
+    Our best row is ours with the highest ``span_recall`` at
     :data:`HEADLINE_BUDGET`; at each budget and metric the best peer row is the
     peer row with the highest mean there. Each pair is compared on the same
     queries by :func:`eval.significance.paired_test`; ``verdict`` is
@@ -54,7 +54,7 @@ def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[st
     peers = [n for n, f in retrieval.items() if _source(n, f) == "peer" and n in per_query]
     if not ours or not peers:
         return {}
-    best = max(ours, key=lambda n: _figure(retrieval[n], HEADLINE_BUDGET, "evidence_recall"))
+    best = max(ours, key=lambda n: _figure(retrieval[n], HEADLINE_BUDGET, "span_recall"))
     checks = []
     for budget in VERSUS_BUDGETS:
         for label, metric in VERSUS_METRICS:

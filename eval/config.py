@@ -15,7 +15,7 @@ from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer
 __all__ = ["EvalConfig"]
 
 _EVIDENCE = (
-    "evidence_recall",
+    "span_recall",
     "evidence_strict_recall",
     "evidence_precision",
     "evidence_token_precision",
@@ -25,7 +25,7 @@ _AT_K = (
     "recall",
     "mrr",
     "ndcg",
-    "span_recall",
+    "pooled_span_recall",
     "span_precision",
     "span_iou",
     "redundancy",
@@ -35,7 +35,7 @@ _AT_K = (
 _AT_BUDGET = (
     "precision",
     "recall",
-    "span_recall",
+    "pooled_span_recall",
     "span_precision",
     "span_iou",
     "redundancy",

@@ -17,7 +17,7 @@ __all__ = ["EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "TARGET_SPAN_RECALL", "eviden
 
 EVIDENCE_BUDGETS = (512, 1024, 2048)
 EVIDENCE_COLUMNS = (
-    ("span recall", "evidence_recall"),
+    ("span recall", "span_recall"),
     ("strict recall", "evidence_strict_recall"),
     ("token precision", "evidence_token_precision"),
 )
@@ -101,7 +101,7 @@ def _against_best_peer(results: dict[str, Any]) -> list[str]:
 
 
 def _target(results: dict[str, Any], best: str) -> list[str]:
-    figure = results["retrieval"][best].get("intervals", {}).get("1024", {}).get("evidence_recall")
+    figure = results["retrieval"][best].get("intervals", {}).get("1024", {}).get("span_recall")
     if figure is None:
         return []
     if figure["low"] >= TARGET_SPAN_RECALL:

@@ -78,7 +78,7 @@ def plot_evidence(retrieval: dict[str, Any], *, path: Path) -> Path:
     figure, axis = plt.subplots(figsize=(11, 5))
     colours = plt.get_cmap("tab20").colors
     for number, (name, figures) in enumerate(retrieval.items()):
-        points = sorted((int(b), v["evidence_recall"]) for b, v in figures["at_budget"].items())
+        points = sorted((int(b), v["span_recall"]) for b, v in figures["at_budget"].items())
         style = "--" if figures.get("source") == "peer" else "-"
         axis.plot(
             [p[0] for p in points],

@@ -257,14 +257,14 @@ def _values(per_query: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]
 
 _BY_KIND_AT_BUDGET = (
     "recall",
-    "evidence_recall",
+    "span_recall",
     "evidence_strict_recall",
     "evidence_precision",
     "evidence_token_precision",
 )
 
 
-_WITH_INTERVALS = ("recall", "evidence_recall", "evidence_strict_recall")
+_WITH_INTERVALS = ("recall", "span_recall", "evidence_strict_recall")
 """The figures at each budget that get a bootstrap interval (the report's headline figures)."""
 
 

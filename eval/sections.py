@@ -62,7 +62,9 @@ def _retrieval(results: dict[str, Any], out: Path) -> str:
         "",
         "Message-level relevance: a chunk is relevant when it is the first "
         "in the ranking to contain some gold message. Span metrics count characters of the "
-        "canonical text; span precision divides by the summed returned lengths.",
+        "canonical text; span precision divides by the summed returned lengths. `span_recall` "
+        "is the mean over a query's gold spans of the share of each returned (the evidence "
+        "section's span recall); `pooled_span_recall` pools the gold characters instead.",
         "",
         "![vs k](retrieval_vs_k.png)",
         "",

@@ -15,13 +15,13 @@ from eval.errors import UnknownNameError
 from eval.metrics.context import context_tokens
 from eval.metrics.evidence import (
     evidence_precision,
-    evidence_recall,
     evidence_strict_recall,
     evidence_token_precision,
+    span_recall,
 )
 from eval.metrics.ranking import mrr, ndcg, precision, recall
 from eval.metrics.relevance import relevance
-from eval.metrics.spans import redundancy, span_iou, span_precision, span_recall
+from eval.metrics.spans import pooled_span_recall, redundancy, span_iou, span_precision
 from eval.units import MessageUnit
 
 __all__ = ["METRICS", "Metric", "get_metric", "relevance"]
@@ -31,11 +31,11 @@ Metric = Callable[[Sequence[MessageUnit], Gold, int | None], float]
 METRICS: dict[str, Metric] = {
     "context_tokens": context_tokens,
     "evidence_precision": evidence_precision,
-    "evidence_recall": evidence_recall,
     "evidence_strict_recall": evidence_strict_recall,
     "evidence_token_precision": evidence_token_precision,
     "mrr": mrr,
     "ndcg": ndcg,
+    "pooled_span_recall": pooled_span_recall,
     "precision": precision,
     "recall": recall,
     "redundancy": redundancy,

@@ -1,11 +1,13 @@
-"""Evidence metrics: each gold span is one evidence unit (a LoCoMo evidence turn).
+"""Evidence metrics: each gold span is one evidence unit (in LoCoMo files, an evidence turn).
 
 Thin registry adapters over :mod:`eval.evidence`, scored on the top ``k``
 units (``None``: the whole list, already cut to a context budget by the
 retriever). ``E_i`` is gold span ``i`` of ``gold.spans``, ``n`` their number,
 ``R`` the union of the returned characters:
 
-- ``evidence_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|`` (a fragment scores its share);
+- ``span_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|`` (a fragment scores its share; the
+  report's span recall, and :func:`eval.evidence.span_recall`; the pooled
+  ``|R ∩ U(E)| / |U(E)|`` is ``pooled_span_recall`` of :mod:`eval.metrics.spans`);
 - ``evidence_strict_recall = (1/n) * #{i : E_i ⊆ R}`` (only whole turns count);
 - ``evidence_precision = |R ∩ U(E)| / |R|`` in characters, each counted once;
 - ``evidence_token_precision``: the cl100k tokens of the returned evidence text
@@ -23,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chunking.tokens import get_tokenizer
+from eval import evidence as _evidence
 from eval.dataset import Gold
 from eval.evidence import (
     EvidenceSpan,
     char_precision,
-    span_recall,
     strict_recall,
     token_precision,
 )
@@ -35,10 +37,10 @@ from eval.units import SpanUnit
 
 __all__ = [
     "evidence_precision",
-    "evidence_recall",
     "evidence_strict_recall",
     "evidence_token_precision",
     "gold_evidence",
+    "span_recall",
 ]
 
 
@@ -51,10 +53,10 @@ def _top(ranked: Sequence[SpanUnit], k: int | None) -> Sequence[SpanUnit]:
     return ranked if k is None else ranked[:k]
 
 
-def evidence_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
-    """Mean share of each gold span's characters returned (span recall; see the module)."""
+def span_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
+    """Mean share of each gold span's characters returned (see the module)."""
     evidence = gold_evidence(gold)
-    return span_recall(_top(ranked, k), evidence) if evidence else 0.0
+    return _evidence.span_recall(_top(ranked, k), evidence) if evidence else 0.0
 
 
 def evidence_strict_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:

@@ -4,6 +4,12 @@ Spans are ``[start, end)`` character ranges of a conversation's canonical text.
 ``R`` is the list of returned chunks' spans (repetitions kept), ``U(X)`` the
 union of spans ``X`` (per conversation), ``|.|`` a number of characters, and
 ``hit = |U(R) ∩ U(G)|`` the gold characters returned at least once.
+
+Recall here is *pooled* over a query's gold characters (:func:`pooled_span_recall`),
+so a long gold span weighs more than a short one. The report's **span recall**
+is the other one, the mean over gold spans of each span's covered share
+(``span_recall``, :mod:`eval.metrics.evidence`); they agree when a query has
+one gold span.
 """
 
 from __future__ import annotations
@@ -13,7 +19,14 @@ from collections.abc import Iterable, Sequence
 from eval.dataset import Gold, Span
 from eval.units import SpanUnit
 
-__all__ = ["intersection", "redundancy", "span_iou", "span_precision", "span_recall", "union"]
+__all__ = [
+    "intersection",
+    "pooled_span_recall",
+    "redundancy",
+    "span_iou",
+    "span_precision",
+    "union",
+]
 
 
 def union(spans: Iterable[Span]) -> list[Span]:
@@ -45,8 +58,8 @@ def _spans(ranked: Sequence[SpanUnit], k: int | None) -> list[Span]:
     return [Span(c.conversation_id, c.start, c.end) for c in top]
 
 
-def span_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
-    """span_recall@k = hit / |U(G)|; 0.0 when there are no gold spans."""
+def pooled_span_recall(ranked: Sequence[SpanUnit], gold: Gold, k: int | None) -> float:
+    """pooled_span_recall@k = hit / |U(G)|; 0.0 when there are no gold spans."""
     total = sum(s.length for s in union(gold.spans))
     return intersection(_spans(ranked, k), gold.spans) / total if total else 0.0
 

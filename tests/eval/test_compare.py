@@ -8,13 +8,13 @@ from eval.compare import against_best_peer
 def row(source, means):
     """A row whose evidence figures at every compared budget are ``means`` (recall, strict)."""
     recall, strict = means
-    figures = {"evidence_recall": recall, "evidence_strict_recall": strict}
+    figures = {"span_recall": recall, "evidence_strict_recall": strict}
     return {"source": source, "at_budget": {str(b): dict(figures) for b in (512, 1024, 2048)}}
 
 
 def values(per_query_recall, per_query_strict):
     return {
-        str(b): {"evidence_recall": per_query_recall, "evidence_strict_recall": per_query_strict}
+        str(b): {"span_recall": per_query_recall, "evidence_strict_recall": per_query_strict}
         for b in (512, 1024, 2048)
     }
 
@@ -38,7 +38,7 @@ def test_the_best_rows_meet_and_only_a_clear_difference_is_called_real():
             "peer" if name.startswith("peer:") else "ours", (sum(r) / len(r), sum(s) / len(s))
         )
         for name, v in per_query.items()
-        for r, s in [(v["1024"]["evidence_recall"], v["1024"]["evidence_strict_recall"])]
+        for r, s in [(v["1024"]["span_recall"], v["1024"]["evidence_strict_recall"])]
     }
     versus = against_best_peer(retrieval, per_query)
     assert versus["best"] == "ours:strong"

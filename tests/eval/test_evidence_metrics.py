@@ -60,7 +60,7 @@ def test_evidence_metrics_match_the_reference(ranked, spans, k):
     gold = Gold(messages=frozenset(), spans=tuple(spans))
     got = tuple(
         METRICS[name](ranked, gold, k)
-        for name in ("evidence_recall", "evidence_strict_recall", "evidence_precision")
+        for name in ("span_recall", "evidence_strict_recall", "evidence_precision")
     )
     assert got == pytest.approx(reference(ranked, gold, k))
 
@@ -68,7 +68,7 @@ def test_evidence_metrics_match_the_reference(ranked, spans, k):
 def test_a_fragment_scores_its_share_but_not_strict_recall():
     gold = Gold(messages=frozenset(), spans=(Span("a", 0, 100), Span("a", 200, 300)))
     halves = [Unit("a", 0, 50), Unit("a", 50, 100), Unit("a", 200, 250)]
-    assert get_metric("evidence_recall")(halves, gold) == pytest.approx((1.0 + 0.5) / 2)
+    assert get_metric("span_recall")(halves, gold) == pytest.approx((1.0 + 0.5) / 2)
     assert get_metric("evidence_strict_recall")(halves, gold) == 0.5  # two pieces make a whole
     assert get_metric("evidence_strict_recall@1")(halves, gold) == 0.0
     assert get_metric("evidence_precision")(halves, gold) == 1.0
@@ -78,7 +78,7 @@ def test_a_fragment_scores_its_share_but_not_strict_recall():
 
 def test_no_gold_spans_or_nothing_returned_scores_zero():
     empty = Gold(messages=frozenset({("a", "m")}), spans=())
-    for name in ("evidence_recall", "evidence_strict_recall", "evidence_precision"):
+    for name in ("span_recall", "evidence_strict_recall", "evidence_precision"):
         assert METRICS[name]([Unit("a", 0, 10)], empty, None) == 0.0
         assert METRICS[name]([], Gold(frozenset(), (Span("a", 0, 5),)), 3) == 0.0
 

@@ -5,7 +5,7 @@ from eval.evidence_report import evidence_section
 
 def row(source, recall, strict, precision, *, budgets=(512, 1024, 2048), kinds=("a", "b")):
     figures = {
-        "evidence_recall": recall,
+        "span_recall": recall,
         "evidence_strict_recall": strict,
         "evidence_token_precision": precision,
     }

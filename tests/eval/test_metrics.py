@@ -111,7 +111,7 @@ def test_rank_metrics_match_the_references(ranked, gold, k):
 @given(ranked_lists, golds, ks)
 def test_span_metrics_match_the_references(ranked, gold, k):
     recall, precision, iou, redundancy = ref_span(ranked, gold, k)
-    assert METRICS["span_recall"](ranked, gold, k) == pytest.approx(recall)
+    assert METRICS["pooled_span_recall"](ranked, gold, k) == pytest.approx(recall)
     assert METRICS["span_precision"](ranked, gold, k) == pytest.approx(precision)
     assert METRICS["span_iou"](ranked, gold, k) == pytest.approx(iou)
     assert METRICS["redundancy"](ranked, gold, k) == pytest.approx(redundancy)
@@ -166,7 +166,7 @@ def test_ties_are_broken_like_trec_eval():
 def test_empty_gold_scores_zero():
     ranked = [chunk("a", messages=("m1",))]
     empty = Gold(messages=frozenset())
-    for name in ("precision", "recall", "mrr", "ndcg", "span_recall", "span_iou"):
+    for name in ("precision", "recall", "mrr", "ndcg", "pooled_span_recall", "span_iou"):
         assert METRICS[name](ranked, empty, 5) == 0.0
 
 

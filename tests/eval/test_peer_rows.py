@@ -48,8 +48,8 @@ def test_peer_rows_are_measured_through_the_same_path(tiny_locomo_path):
         assert row["at_budget"]["1024"].keys() == ours["at_budget"]["1024"].keys()
         assert row["by_kind"].keys() == ours["by_kind"].keys()
         budgeted = row["at_budget"]["2048"]
-        assert 0.0 < budgeted["evidence_recall"] <= 1.0
-        assert budgeted["evidence_strict_recall"] <= budgeted["evidence_recall"]
+        assert 0.0 < budgeted["span_recall"] <= 1.0
+        assert budgeted["evidence_strict_recall"] <= budgeted["span_recall"]
         assert budgeted["context_tokens"] <= 2048
     assert ours["source"] == "ours"
 
