@@ -36,7 +36,7 @@ PENDING: tuple[Status, ...] = ("uploading", "queued", "processing", "retrying")
 
 _COLUMNS = (
     "id, user_id, status, attempts, export_bytes, stage, done, total, result, reason, "
-    "created_at, updated_at"
+    "created_at, started_at, finished_at, updated_at"
 )
 
 
@@ -59,6 +59,10 @@ class ImportRecord:
     result: dict[str, Any] | None
     reason: str | None
     created_at: datetime
+    started_at: datetime | None
+    """When the last run began."""
+    finished_at: datetime | None
+    """When the import ended (``complete`` or ``failed``)."""
     updated_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,8 +77,14 @@ class ImportRecord:
             "result": self.result,
             "reason": self.reason,
             "created_at": self.created_at.isoformat(),
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
             "updated_at": self.updated_at.isoformat(),
         }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 async def create(pool: AsyncConnectionPool[Any], user_id: str, *, max_pending: int) -> str:
@@ -144,6 +154,8 @@ async def set_status(
             "UPDATE service_imports SET status = %s, reason = %s, "
             "result = COALESCE(%s, result), attempts = COALESCE(%s, attempts), "
             "export_bytes = COALESCE(%s, export_bytes), job_id = COALESCE(%s, job_id), "
+            "started_at = CASE WHEN %s::text = 'processing' THEN now() ELSE started_at END, "
+            "finished_at = CASE WHEN %s::text IN ('complete', 'failed') THEN now() END, "
             "updated_at = now() WHERE id = %s",
             (
                 status,
@@ -152,6 +164,8 @@ async def set_status(
                 attempts,
                 export_bytes,
                 job_id,
+                status,
+                status,
                 import_id,
             ),
         )

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS service_imports (
     reason text,
     job_id bigint,
     created_at timestamptz NOT NULL DEFAULT now(),
+    started_at timestamptz,
+    finished_at timestamptz,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS service_imports_user_status ON service_imports (user_id, status);

@@ -39,6 +39,8 @@ class FakeClaude:
     """Answers ``POST /v1/messages``; ``delay_s`` per call; counts calls in flight."""
 
     delay_s: float = 0.0
+    fail_first: int = 0
+    """The first this many requests are answered 500 (an overloaded provider)."""
     calls: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0
@@ -74,6 +76,9 @@ class FakeClaude:
         }
 
 
+_OVERLOADED = {"type": "error", "error": {"type": "api_error", "message": "overloaded"}}
+
+
 def _content(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -81,9 +86,9 @@ def _content(content: Any) -> str:
 
 
 @contextmanager
-def fake_claude(delay_s: float = 0.0) -> Iterator[tuple[FakeClaude, str]]:
+def fake_claude(delay_s: float = 0.0, fail_first: int = 0) -> Iterator[tuple[FakeClaude, str]]:
     """A :class:`FakeClaude` served on 127.0.0.1; yields it and its base URL."""
-    fake = FakeClaude(delay_s=delay_s)
+    fake = FakeClaude(delay_s=delay_s, fail_first=fail_first)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -93,13 +98,14 @@ def fake_claude(delay_s: float = 0.0) -> Iterator[tuple[FakeClaude, str]]:
                 fake.calls += 1
                 fake.in_flight += 1
                 fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+                failing = fake.calls <= fake.fail_first
             try:
                 time.sleep(fake.delay_s)
-                data = json.dumps(fake.answer(body)).encode()
+                data = json.dumps(_OVERLOADED if failing else fake.answer(body)).encode()
             finally:
                 with fake.lock:
                     fake.in_flight -= 1
-            self.send_response(200)
+            self.send_response(500 if failing else 200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

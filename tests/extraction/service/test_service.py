@@ -127,6 +127,11 @@ def test_the_bar_ten_uploads_for_five_users_on_two_instances(
         jobs = [wait_for(client, a.json()["id"], timeout_s=300) for _, a in answers]
         profiles = {user: client.get(f"/users/{user}/memory").text for user in users}
     assert [job["status"] for job in jobs] == ["complete"] * 10, jobs
+    for user in users:  # one import of a user at a time, whichever instance took it
+        first_run, second_run = sorted(
+            (job["started_at"], job["finished_at"]) for job in jobs if job["user_id"] == user
+        )
+        assert first_run[1] <= second_run[0]
     for user, city in users.items():
         assert f"Lives in {city}" in profiles[user]
         assert not any(other in profiles[user] for other in CITIES if other != city)
@@ -228,3 +233,29 @@ def test_an_import_whose_worker_is_killed_finishes_on_another(
     assert job["attempts"] == 2
     assert "Lives in Accra" in memory
     assert fake.calls > calls_before  # the survivor did the rest
+
+
+def test_an_import_hit_by_provider_errors_is_retried_and_completes(
+    pg_database: str, processes: list[Process], tmp_path: Path
+) -> None:
+    with fake_claude(fail_first=6) as (fake, endpoint):
+        server = Process.start(
+            "serve",
+            pg_database,
+            tmp_path / "s.log",
+            service_env(endpoint),
+            "--migrate",
+            "--retry-base",
+            "0",
+        )
+        processes.append(server)
+        server.wait_healthy()
+        answer = upload(server.url, "eve", user_export(tmp_path / "e.json", "Cusco"))
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            job = wait_for(client, answer.json()["id"])
+            memory = client.get("/users/eve/memory").text
+    assert job["status"] == "complete", job
+    assert job["attempts"] == 2  # the first run ended with chunks failed, the second finished
+    assert job["reason"] is None
+    assert "Lives in Cusco" in memory
+    assert fake.calls > fake.fail_first
