@@ -20,6 +20,7 @@ from chunking.command_line import (
     chunking_config,
     output,
     read_export,
+    version_every_command,
 )
 from chunking.errors import ChunkingError
 from chunking.formats import ExportReport
@@ -90,7 +91,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     add_chunking_options(chunk)
     chunk.set_defaults(run=_chunk)
     register_store_commands(commands)
-    return parser
+    return version_every_command(parser)
 
 
 def _chunk(args: argparse.Namespace) -> int:

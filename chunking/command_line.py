@@ -54,8 +54,6 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in text:
             return text
-        if isinstance(action, argparse._StoreFalseAction):  # "default: True" reads backwards
-            return text
         if action.option_strings or action.nargs in ("?", "*"):
             return f"{text} (default: %(default)s)"
         return text
@@ -73,6 +71,22 @@ def add_version(parser: argparse.ArgumentParser, *, extra: str = "") -> None:
     """``--version``: the distribution's version, the chunking version and ``extra``."""
     text = f"{parser.prog} ({DISTRIBUTION}) {package_version()}; chunking {CHUNKING_VERSION}"
     parser.add_argument("--version", action=_Version, text=text + (f"; {extra}" if extra else ""))
+
+
+def version_every_command(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Give every subcommand below ``parser`` the ``--version`` of ``parser``; returns ``parser``.
+
+    Call it once the subcommands are added, so that ``prog run --version``
+    answers as ``prog --version`` does.
+    """
+    [version] = [a for a in parser._actions if isinstance(a, _Version)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                if not any(isinstance(a, _Version) for a in command._actions):
+                    command.add_argument("--version", action=_Version, text=version.text)
+                version_every_command(command)
+    return parser
 
 
 class _Version(argparse.Action):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from chunking.command_line import HelpFormatter, add_version
+from chunking.command_line import HelpFormatter, add_version, version_every_command
 from eval.baseline import check, make_baseline, ungated_peers
 from eval.compare import summary_rows
 from eval.config import EvalConfig
@@ -127,7 +127,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar="FILE", help="where to write the baseline"
     )
     base.set_defaults(run=_baseline)
-    return parser
+    return version_every_command(parser)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from chunking.command_line import (
     chunking_config,
     output,
     read_export,
+    version_every_command,
 )
 from chunking.errors import ChunkingError
 from chunking.formats import ExportReport
@@ -122,7 +123,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     from extraction.service.cli import register
 
     register(commands)
-    return parser
+    return version_every_command(parser)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -59,6 +59,16 @@ def test_version(package: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "chunking " in out
 
 
+@pytest.mark.parametrize(("name", "parser"), COMMANDS, ids=[name for name, _ in COMMANDS])
+def test_every_command_answers_version(
+    name: str, parser: argparse.ArgumentParser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["--version"])  # before any required argument is missed
+    assert exit_.value.code == 0
+    assert "chat-memory-chunks" in capsys.readouterr().out, name
+
+
 def test_the_same_things_have_the_same_flags() -> None:
     """Tier budgets, the session gap, the format and strictness: one spelling everywhere."""
     shared = {"--small", "--medium", "--large", "--session-gap", "--format", "--strict"}

@@ -28,8 +28,7 @@ def register(commands: Any) -> None:
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument(
         "--no-worker",
-        dest="worker",
-        action="store_false",
+        action="store_true",
         help="serve the API only; imports run in separate 'worker' processes",
     )
     _common(serve)
@@ -131,7 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         load_settings(),
         host=args.host,
         port=args.port,
-        worker=args.worker,
+        worker=not args.no_worker,
         apply_migrations=args.migrate,
     )
     return 0
