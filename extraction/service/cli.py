@@ -43,7 +43,6 @@ def register(commands: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    d = _DEFAULTS
     parser.add_argument(
         "--store",
         required=True,
@@ -57,54 +56,45 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="create or update the database's tables first (without it, a database that is "
         "not migrated is an error)",
     )
-    parser.add_argument(
+    for flag, kind, default, metavar, meaning in _KNOBS:
+        parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=meaning)
+
+
+_KNOBS: tuple[tuple[str, type, float, str, str], ...] = (
+    (
         "--llm-cap",
-        type=int,
-        default=d.llm_cap,
-        metavar="N",
-        help="the most LLM calls in flight across every process on this database",
-    )
-    parser.add_argument(
-        "--jobs", type=int, default=d.jobs_per_worker, metavar="N", help="imports run at once here"
-    )
-    parser.add_argument(
+        int,
+        _DEFAULTS.llm_cap,
+        "N",
+        "the most LLM calls in flight across every process on this database",
+    ),
+    ("--jobs", int, _DEFAULTS.jobs_per_worker, "N", "imports run at once here"),
+    (
         "--max-pending",
-        type=int,
-        default=d.max_pending_per_user,
-        metavar="N",
-        help="a user's imports not yet ended; one more is refused with 429",
-    )
-    parser.add_argument(
+        int,
+        _DEFAULTS.max_pending_per_user,
+        "N",
+        "a user's imports not yet ended; one more is refused with 429",
+    ),
+    (
         "--max-upload-mb",
-        type=int,
-        default=d.max_upload_bytes >> 20,
-        metavar="MB",
-        help="the largest export accepted (413 above it)",
-    )
-    parser.add_argument(
-        "--attempts", type=int, default=d.attempts, metavar="N", help="runs of an import at most"
-    )
-    parser.add_argument(
-        "--retry-base",
-        type=int,
-        default=d.retry_base_s,
-        metavar="S",
-        help="run n+1 of an import waits S**n seconds",
-    )
-    parser.add_argument(
+        int,
+        _DEFAULTS.max_upload_bytes >> 20,
+        "MB",
+        "the largest export accepted (413 above it)",
+    ),
+    ("--attempts", int, _DEFAULTS.attempts, "N", "runs of an import at most"),
+    ("--retry-base", int, _DEFAULTS.retry_base_s, "S", "run n+1 of an import waits S**n seconds"),
+    (
         "--stalled-after",
-        type=float,
-        default=d.stalled_after_s,
-        metavar="S",
-        help="a worker silent this long is dead; its imports run again elsewhere",
-    )
-    parser.add_argument(
-        "--heartbeat",
-        type=float,
-        default=d.heartbeat_s,
-        metavar="S",
-        help="how often a worker says it is alive",
-    )
+        float,
+        _DEFAULTS.stalled_after_s,
+        "S",
+        "a worker silent this long is dead; its imports run again elsewhere",
+    ),
+    ("--heartbeat", float, _DEFAULTS.heartbeat_s, "S", "how often a worker says it is alive"),
+)
+"""The service's knobs: flag, type, default (``ServiceConfig``'s), metavar, help."""
 
 
 def _config(args: argparse.Namespace) -> ServiceConfig:
