@@ -14,13 +14,13 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.extraction.synthetic import write_export
+from tests.json_server import serve_json
 
 Reply = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
 
@@ -68,31 +68,13 @@ def unauthorized(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 def endpoint() -> Iterator[tuple[FakeEndpoint, str]]:
     fake = FakeEndpoint(facts_reply)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            with fake.lock:
-                fake.requests.append((self.path, body))
-            status, answer = fake.reply(body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with fake.lock:
+            fake.requests.append((path, body))
+        return fake.reply(body)
 
-        def log_message(self, *_args: object) -> None:  # keep the test output clean
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_json(answer) as url:
+        yield fake, url
 
 
 def run_cli(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -21,13 +21,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.extraction.synthetic import make_export
+from tests.json_server import serve_json
 
 _CHUNK = re.compile(r'<chunk id="(?P<id>c\d+)"[^>]*>(?P<body>.*?)</chunk>', re.DOTALL)
 _USER_TURN = re.compile(r'<user id="(?P<mid>m\d+)">(?P<text>.*?)</user>', re.DOTALL)
@@ -90,39 +90,21 @@ def fake_claude(delay_s: float = 0.0, fail_first: int = 0) -> Iterator[tuple[Fak
     """A :class:`FakeClaude` served on 127.0.0.1; yields it and its base URL."""
     fake = FakeClaude(delay_s=delay_s, fail_first=fail_first)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
+    def answer(_path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with fake.lock:
+            fake.calls += 1
+            fake.in_flight += 1
+            fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+            failing = fake.calls <= fake.fail_first
+        try:
+            time.sleep(fake.delay_s)
+            return (500, _OVERLOADED) if failing else (200, fake.answer(body))
+        finally:
             with fake.lock:
-                fake.calls += 1
-                fake.in_flight += 1
-                fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
-                failing = fake.calls <= fake.fail_first
-            try:
-                time.sleep(fake.delay_s)
-                data = json.dumps(_OVERLOADED if failing else fake.answer(body)).encode()
-            finally:
-                with fake.lock:
-                    fake.in_flight -= 1
-            self.send_response(500 if failing else 200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+                fake.in_flight -= 1
 
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_json(answer) as url:
+        yield fake, url
 
 
 def user_export(path: Path, city: str, *, conversations: int = 6, seed: int = 7) -> Path:
