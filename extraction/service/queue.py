@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,39 +126,38 @@ async def _end_run(
 async def _run_pass(runtime: Runtime, import_id: str, user_id: str) -> PassResult:
     url = runtime.config.database_url
     settings = runtime.settings
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="import-"))
     progress = _Progress(runtime, import_id)
     writer = asyncio.create_task(progress.run())
     try:
-        with tempfile.TemporaryDirectory(prefix="import-") as folder:
-            path = Path(folder) / "export.json"  # zip and gzip are known by their bytes
-            store = await asyncio.to_thread(open_store, url, create=False)
+        path = folder / "export.json"  # zip and gzip are known by their bytes
+        store = await asyncio.to_thread(open_store, url, create=False)
+        try:
+            cache = await asyncio.to_thread(open_result_cache, url)
             try:
-                cache = await asyncio.to_thread(open_result_cache, url)
-                try:
-                    result = await run_full_pass_async(
-                        user_id=user_id,
-                        fetch_export=lambda: uploads.download(url, import_id, path),
-                        store=store,
-                        llm=runtime.llm,
-                        cache=cache,
-                        save_memory=profiles.sink(
-                            url, import_id, produced_by=runtime.llm.description
-                        ),
-                        levers=settings.levers(),
-                        concurrency=settings.concurrency,
-                        model=settings.model,
-                        prices=settings.prices(),
-                        on_progress=progress.report,
-                    )
-                    return _without_path(result, path)
-                finally:
-                    await asyncio.to_thread(cache.close)
+                result = await run_full_pass_async(
+                    user_id=user_id,
+                    fetch_export=lambda: uploads.download(url, import_id, path),
+                    store=store,
+                    llm=runtime.llm,
+                    cache=cache,
+                    save_memory=profiles.sink(url, import_id, produced_by=runtime.llm.description),
+                    levers=settings.levers(),
+                    concurrency=settings.concurrency,
+                    model=settings.model,
+                    prices=settings.prices(),
+                    on_progress=progress.report,
+                )
+                return _without_path(result, path)
             finally:
-                await asyncio.to_thread(store.close)
+                await asyncio.to_thread(cache.close)
+        finally:
+            await asyncio.to_thread(store.close)
     finally:
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
         await progress.flush()
+        await asyncio.to_thread(shutil.rmtree, folder, True)  # a large export: off the loop
 
 
 def _without_path(result: PassResult, path: Path) -> PassResult:
