@@ -16,6 +16,7 @@ __all__ = [
     "VERSUS_METRICS",
     "PerQuery",
     "against_best_peer",
+    "featured_rows",
     "precision_at_recall",
     "small_to_big_vs_large",
     "summary_rows",
@@ -72,6 +73,27 @@ def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[st
                 "verdict": _verdict(comparison.significant, comparison.difference.mean),
             })  # fmt: skip
     return {"best": best, "checks": checks}
+
+
+def featured_rows(retrieval: dict[str, Any], *, ours: int = 2, peers: int = 2) -> list[str]:
+    """Our ``ours`` best rows, then the ``peers`` best peer rows, by span recall at 1,024 tokens.
+
+    The rows the report's summary and plots show (the full tables show all).
+    Ties keep the order of ``retrieval``.
+
+    >>> def row(source, value):
+    ...     return {"source": source, "at_budget": {"1024": {"span_recall": value}}}
+    >>> featured_rows({"a": row("ours", .5), "b": row("ours", .7), "peer:c": row("peer", .6)})
+    ['b', 'a', 'peer:c']
+    """
+
+    def best(source: str, count: int) -> list[str]:
+        names = [n for n, f in retrieval.items() if _source(n, f) == source]
+        return sorted(names, key=lambda n: -_figure(retrieval[n], HEADLINE_BUDGET, "span_recall"))[
+            :count
+        ]
+
+    return best("ours", ours) + best("peer", peers)
 
 
 def _verdict(significant: bool, difference: float) -> str:

@@ -1,13 +1,24 @@
-"""The report's PNG plots (matplotlib, Agg backend: no display needed)."""
+"""The report's PNG plots (matplotlib, Agg backend: no display needed).
+
+Curves show a few named rows (the report picks our best rows and the best peer
+rows, :func:`eval.compare.featured_rows`): ours solid with circles, peers
+dashed with squares, one colour each. A figure that has a 95% bootstrap
+interval (``intervals`` of the row) gets an error bar; the points of the
+rows are nudged apart along x so that the bars do not hide each other. The
+legend sits under the panels, never over the data.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 __all__ = ["plot_curves", "plot_duplicates", "plot_evidence", "pyplot"]
 
 _INSTALL = "the report's plots need matplotlib: pip install 'chat-memory-chunks[eval]'"
+_NUDGE = 0.035
+"""Each row's points are moved by ``2 ** (NUDGE * offset)`` along the log-2 x axis."""
 
 
 def pyplot() -> Any:
@@ -23,23 +34,53 @@ def pyplot() -> Any:
 
 
 def plot_curves(
-    retrieval: dict[str, Any], *, group: str, metrics: tuple[str, ...], xlabel: str, path: Path
+    retrieval: dict[str, Any],
+    *,
+    rows: list[str],
+    group: str,
+    metrics: tuple[str, ...],
+    xlabel: str,
+    path: Path,
 ) -> Path:
-    """One panel per metric, one line per strategy, against k or the budget."""
+    """One panel per metric (two per line), one line per row of ``rows``, against k or budget."""
     plt = pyplot()
-    figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
-    for axis, metric in zip(axes[0], metrics, strict=True):
-        for name, figures in retrieval.items():
-            points = sorted((int(x), v[metric]) for x, v in figures[group].items())
-            style = ":" if not figures.get("deduplicates", True) else "-"
-            axis.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", label=name)
+    columns = 2
+    lines = math.ceil(len(metrics) / columns)
+    figure, axes = plt.subplots(lines, columns, figsize=(11, 3.6 * lines + 0.9), squeeze=False)
+    for axis, metric in zip(axes.flat, metrics, strict=False):
+        for number, name in enumerate(rows):
+            _curve(axis, retrieval[name], name, number, len(rows), group, metric)
         axis.set_xscale("log", base=2)
         axis.set_xlabel(xlabel)
         axis.set_title(metric)
         axis.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    for axis in list(axes.flat)[len(metrics) :]:
+        axis.remove()
+    _legend_below(figure, axes.flat[0], len(rows))
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def plot_evidence(retrieval: dict[str, Any], *, rows: list[str], path: Path) -> Path:
+    """Span recall and strict recall against the context budget, with 95% intervals."""
+    plt = pyplot()
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.3), squeeze=False)
+    for axis, (metric, label) in zip(
+        axes[0],
+        (("span_recall", "span recall"), ("evidence_strict_recall", "strict recall")),
+        strict=True,
+    ):
+        for number, name in enumerate(rows):
+            _curve(axis, retrieval[name], name, number, len(rows), "at_budget", metric)
+        axis.set_xscale("log", base=2)
+        axis.set_xlabel("context budget (tokens)")
+        axis.set_ylabel(f"evidence {label}")
+        axis.set_title(f"{label} (95% intervals)")
+        axis.set_ylim(0, 1.02)
+        axis.grid(alpha=0.3)
+    _legend_below(figure, axes[0][0], len(rows))
+    figure.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(figure)
     return path
 
@@ -47,54 +88,79 @@ def plot_curves(
 def plot_duplicates(
     duplicates: dict[str, Any], redundancy: dict[str, float], *, path: Path
 ) -> Path:
-    """Duplicates per tier (text, rows, near) and context redundancy per strategy."""
+    """Duplicates per tier (text, rows, near) and context redundancy per strategy.
+
+    The redundancy panel is as tall as its rows need (a quarter inch each), so
+    no two labels overlap.
+    """
     plt = pyplot()
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    names = list(redundancy)
+    height = max(4.0, 0.25 * len(names) + 1.2)
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(12, height), gridspec_kw={"width_ratios": [1, 1.4]}
+    )
     tiers = list(duplicates["exact"])
     width = 0.25
     for offset, (label, key) in enumerate(
         (("identical text", "exact"), ("duplicate rows", "rows"), ("near-duplicate pairs", "near"))
     ):
         xs = [i + (offset - 1) * width for i in range(len(tiers))]
-        left.bar(xs, [duplicates[key].get(t, 0) for t in tiers], width, label=label)
+        bars = left.bar(xs, [duplicates[key].get(t, 0) for t in tiers], width, label=label)
+        left.bar_label(bars, fontsize=7)
     left.set_xticks(range(len(tiers)), tiers)
     left.set_title("duplicates within a tier")
-    left.legend(fontsize=8)
-    names = list(redundancy)
+    left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3)
     right.barh(names, [redundancy[n] * 100 for n in names])
+    right.invert_yaxis()  # the table's order, top to bottom
+    right.tick_params(axis="y", labelsize=8)
     right.axvline(5, color="red", linestyle="--", label="5% bar")
     right.set_xlabel("% of returned characters already returned")
     right.set_title("cross-tier redundancy (1024-token budget)")
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
 
 
-def plot_evidence(retrieval: dict[str, Any], *, path: Path) -> Path:
-    """Evidence span recall against the context budget: ours solid, peers dashed."""
-    plt = pyplot()
-    figure, axis = plt.subplots(figsize=(11, 5))
-    colours = plt.get_cmap("tab20").colors
-    for number, (name, figures) in enumerate(retrieval.items()):
-        points = sorted((int(b), v["span_recall"]) for b, v in figures["at_budget"].items())
-        style = "--" if figures.get("source") == "peer" else "-"
-        axis.plot(
-            [p[0] for p in points],
-            [p[1] for p in points],
-            style,
-            marker="o",
-            color=colours[number % len(colours)],
-            label=name,
-        )
-    axis.set_xscale("log", base=2)
-    axis.set_xlabel("context budget (tokens)")
-    axis.set_ylabel("evidence span recall")
-    axis.set_ylim(0, 1)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+def _curve(
+    axis: Any, figures: dict[str, Any], name: str, number: int, count: int, group: str, metric: str
+) -> None:
+    """One row's line on ``axis``, with error bars where the row has intervals."""
+    peer = figures.get("source") == "peer" or name.startswith("peer:")
+    intervals = figures.get("intervals", {}).get(group, {})
+    nudge = 2 ** (_NUDGE * (number - (count - 1) / 2))
+    xs, ys, below, above = [], [], [], []
+    for key, values in sorted(figures[group].items(), key=lambda item: int(item[0])):
+        if metric not in values:
+            continue
+        xs.append(int(key) * nudge)
+        ys.append(values[metric])
+        band = intervals.get(key, {}).get(metric)
+        below.append(max(0.0, values[metric] - band["low"]) if band else 0.0)
+        above.append(max(0.0, band["high"] - values[metric]) if band else 0.0)
+    axis.errorbar(
+        xs,
+        ys,
+        yerr=[below, above] if any(below) or any(above) else None,
+        linestyle="--" if peer else "-",
+        marker="s" if peer else "o",
+        markersize=4,
+        capsize=3,
+        color=f"C{number}",
+        label=name,
+    )
+
+
+def _legend_below(figure: Any, axis: Any, count: int) -> None:
+    handles, labels = axis.get_legend_handles_labels()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    figure.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=min(count, 2),
+        fontsize=9,
+        frameon=False,
+    )

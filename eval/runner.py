@@ -265,7 +265,7 @@ _BY_KIND_AT_BUDGET = (
 
 
 _WITH_INTERVALS = ("recall", "span_recall", "evidence_strict_recall")
-"""The figures at each budget that get a bootstrap interval (the report's headline figures)."""
+"""The figures that get a bootstrap interval, at each k and budget measured (the headline ones)."""
 
 
 def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:
@@ -296,15 +296,25 @@ def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str,
             kind: kind_figures([r for r in per_query if r["kind"] == kind]) for kind in kinds
         },
         "intervals": {
-            str(b): {
-                m: interval([r["at_budget"][b][m] for r in per_query]).to_dict()
-                for m in _WITH_INTERVALS
-                if m in config.at_budget
-            }
-            for b in config.budgets
+            "at_k": _intervals(per_query, "at_k", config.ks, config.at_k),
+            "at_budget": _intervals(per_query, "at_budget", config.budgets, config.at_budget),
+        },
+    }
+
+
+def _intervals(
+    per_query: list[dict[str, Any]], group: str, keys: tuple[int, ...], measured: tuple[str, ...]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Key -> metric -> the mean and 95% bootstrap interval over queries (of _WITH_INTERVALS)."""
+    if not per_query:
+        return {}
+    return {
+        str(key): {
+            m: interval([r[group][key][m] for r in per_query]).to_dict()
+            for m in _WITH_INTERVALS
+            if m in measured
         }
-        if per_query
-        else {},
+        for key in keys
     }
 
 

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eval.compare import small_to_big_vs_large, summary_rows
+from eval.compare import featured_rows, small_to_big_vs_large, summary_rows
 from eval.evidence_report import evidence_section
 from eval.markdown import table
 from eval.plots import plot_curves, plot_duplicates
+from eval.summary import summary_section
 
 __all__ = ["SECTIONS", "Section", "table"]
 
@@ -25,9 +26,13 @@ def missing(reason: str) -> str:
     return f"_Not available: {reason}._"
 
 
-def _summary(results: dict[str, Any], out: Path) -> str:
+def _all_rows(results: dict[str, Any], out: Path) -> str:
     header, rows = summary_rows(results["retrieval"])
-    return "## Summary\n\n" + table(header, rows)
+    return "## All rows\n\n" + table(header, rows)
+
+
+def _names(rows: list[str]) -> str:
+    return ", ".join(f"`{row}`" for row in rows)
 
 
 def _dataset(results: dict[str, Any], out: Path) -> str:
@@ -43,8 +48,10 @@ def _dataset(results: dict[str, Any], out: Path) -> str:
 
 def _retrieval(results: dict[str, Any], out: Path) -> str:
     retrieval = results["retrieval"]
+    featured = featured_rows(retrieval)
     plot_curves(
         retrieval,
+        rows=featured,
         group="at_k",
         metrics=("recall", "precision", "span_precision", "ndcg"),
         xlabel="k (chunks)",
@@ -52,6 +59,7 @@ def _retrieval(results: dict[str, Any], out: Path) -> str:
     )
     plot_curves(
         retrieval,
+        rows=featured,
         group="at_budget",
         metrics=("recall", "span_precision", "span_iou", "context_tokens"),
         xlabel="context budget (tokens)",
@@ -64,7 +72,9 @@ def _retrieval(results: dict[str, Any], out: Path) -> str:
         "in the ranking to contain some gold message. Span metrics count characters of the "
         "canonical text; span precision divides by the summed returned lengths. `span_recall` "
         "is the mean over a query's gold spans of the share of each returned (the evidence "
-        "section's span recall); `pooled_span_recall` pools the gold characters instead.",
+        "section's span recall); `pooled_span_recall` pools the gold characters instead. "
+        f"The plots show our two best rows and the two best peer rows ({_names(featured)}) "
+        "with 95% intervals where measured (recall); the tables show every row.",
         "",
         "![vs k](retrieval_vs_k.png)",
         "",
@@ -235,7 +245,8 @@ def _environment(results: dict[str, Any], out: Path) -> str:
 
 
 SECTIONS: dict[str, Section] = {
-    "summary": _summary,
+    "summary": summary_section,
+    "all_rows": _all_rows,
     "dataset": _dataset,
     "evidence": evidence_section,
     "retrieval": _retrieval,

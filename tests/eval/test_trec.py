@@ -86,6 +86,6 @@ def test_per_query_lines_average_to_the_figures_of_metrics_json(written):
             for metric, value in values.items():
                 found = fmean(r["at_budget"][budget][metric] for r in mine)
                 assert found == pytest.approx(value, abs=1e-5), (row, budget, metric)
-        interval = figures["intervals"]["1024"]["span_recall"]
+        interval = figures["intervals"]["at_budget"]["1024"]["span_recall"]
         assert interval["low"] <= figures["at_budget"]["1024"]["span_recall"] <= interval["high"]
     assert "per_query" not in metrics
