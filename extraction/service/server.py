@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 
+from extraction.errors import SettingsError
 from extraction.llm import LLM
 from extraction.service.config import ServiceConfig
 from extraction.service.queue import reap, worker_options
@@ -59,10 +60,20 @@ def run_worker(
 
 
 def _prepare(config: ServiceConfig, *, apply_migrations: bool) -> None:
-    if apply_migrations:
-        migrate(config.database_url)
-    else:
-        check(config.database_url)
+    """Migrate or check the database; an unreachable one is a :class:`SettingsError`."""
+    import psycopg
+
+    from chunking.store.postgres import redact
+
+    try:
+        if apply_migrations:
+            migrate(config.database_url)
+        else:
+            check(config.database_url)
+    except psycopg.Error as error:
+        where = redact(config.database_url)
+        problem = redact(str(error).replace(config.database_url, where)).strip()
+        raise SettingsError(f"the database {where} cannot be used: {problem}") from None
 
 
 async def _work(config: ServiceConfig, settings: ExtractionSettings, *, llm: LLM | None) -> None:

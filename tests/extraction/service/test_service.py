@@ -259,3 +259,24 @@ def test_an_import_hit_by_provider_errors_is_retried_and_completes(
     assert job["reason"] is None
     assert "Lives in Cusco" in memory
     assert fake.calls > fake.fail_first
+
+
+def test_an_unreachable_database_is_a_clear_error_without_its_password() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "extraction",
+            "worker",
+            "--store",
+            "postgresql://ana:s3cret@127.0.0.1:1/x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "cannot be used" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "s3cret" not in done.stderr + done.stdout
