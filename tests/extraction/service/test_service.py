@@ -98,6 +98,7 @@ def test_two_users_upload_at_once_and_each_profile_holds_only_its_own_facts(
     assert "Lives in Oslo" in other.text
     assert "Lisbon" not in other.text
     assert fake.calls > 0
+    assert service_env(endpoint)["ANTHROPIC_API_KEY"] not in (tmp_path / "serve.log").read_text()
 
 
 def test_the_bar_ten_uploads_for_five_users_on_two_instances(
