@@ -9,9 +9,10 @@ weight setting of :data:`WEIGHT_GRID`.
 
 Choosing without peeking: each dataset's queries are split in two
 (:func:`split_queries`); the setting is chosen on the **training** side only
-(:func:`objective`, averaged over datasets; among the settings within one
-standard error of the best, the current defaults stay, else the cheapest tiers
-win, see ``_choose``), and the report shows the held-out
+(:func:`objective`, averaged over datasets; among the settings not
+significantly worse than the best, by the paired randomization test of
+:mod:`eval.significance` at p < 0.05, the current defaults stay, else the
+cheapest tiers win, see ``_choose``), and the report shows the held-out
 **test** side next to it. Then an ablation adds the index and ranking
 choices one at a time on the chosen tiers, to show what each is worth.
 """
@@ -19,10 +20,9 @@ choices one at a time on the chosen tiers, to show what each is worth.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from statistics import fmean, stdev
+from statistics import fmean
 from typing import Any
 
 from chunking import ChunkingConfig, chunk_conversations
@@ -32,6 +32,7 @@ from eval.evidence import EvidenceSpan, score_evidence
 from eval.retrieval import ContextBM25, ContextWeights, Retriever, TierBM25, TierIndexes
 from eval.retrieval.context import DEFAULT_WEIGHTS
 from eval.retrieval.text import Analyzer, message_dates
+from eval.significance import SIGNIFICANCE, interval, paired_test
 
 __all__ = [
     "BUDGETS",
@@ -145,6 +146,7 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
         for dataset in datasets:
             grid[dataset.name] += _measure(dataset, splits[dataset.name], settings)
     chosen = _choose(grid)
+    tied = _tied(grid)
     notify("sweep: ablation on the chosen tiers")
     ablation = {
         d.name: _measure(d, splits[d.name], _ablation_steps(chosen)) for d in datasets
@@ -153,9 +155,9 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
         "budgets": list(BUDGETS),
         "objective": "mean over budgets of (span recall + strict recall) / 2, training side",
         "rule": (
-            "among settings within one paired standard error of the best training objective, "
-            "the current defaults if there, else the largest small budget, then the largest "
-            "medium"
+            "among settings whose training objective is not significantly below the best's "
+            f"(paired randomization test over the training queries, p >= {SIGNIFICANCE}), the "
+            "current defaults if there, else the largest small budget, then the largest medium"
         ),
         "split": {
             d.name: {
@@ -164,6 +166,7 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
             for d in datasets
         },
         "chosen": asdict(chosen),
+        "tied": tied,
         "grid": {name: _public(rows) for name, rows in grid.items()},
         "ablation": {name: _public(rows) for name, rows in ablation.items()},
     }
@@ -186,15 +189,12 @@ def _ablation_steps(chosen: Setting) -> list[Setting]:
 def _choose(grid: dict[str, list[dict[str, Any]]], default: Setting | None = None) -> Setting:
     """The setting to use: tied with the best on the training side, and the cheapest of those.
 
-    A setting's score is its training objective averaged over datasets. Every
-    setting is measured on the same queries, so it is compared with the best
-    by the paired per-query differences: it is tied when its score is within
-    one standard error of that difference (combined over datasets like the
-    score). When the current defaults (``ChunkingConfig()`` and
-    ``DEFAULT_WEIGHTS``) are tied they stay: a production tier does not move on
-    noise. Otherwise the tied setting with the largest ``small`` budget (fewest
-    rows to store and rank), then the largest ``medium`` (fewest extraction
-    calls: the pipeline reads ``medium`` chunks), then the best score.
+    Tied settings are those of :func:`_tied`. When the current defaults
+    (``ChunkingConfig()`` and ``DEFAULT_WEIGHTS``) are tied they stay: a
+    production tier does not move on noise. Otherwise the tied setting with the
+    largest ``small`` budget (fewest rows to store and rank), then the largest
+    ``medium`` (fewest extraction calls: the pipeline reads ``medium`` chunks),
+    then the best score.
     """
     if default is None:
         tiers = ChunkingConfig()
@@ -205,6 +205,25 @@ def _choose(grid: dict[str, list[dict[str, Any]]], default: Setting | None = Non
             parent=DEFAULT_WEIGHTS.parent,
             neighbours=DEFAULT_WEIGHTS.neighbours,
         )
+    tied = _tied(grid)
+    if asdict(default) in tied:
+        return default
+    # tied is best score first: among equal tiers, the first is the best score.
+    _, chosen = max(
+        enumerate(tied), key=lambda item: (item[1]["small"], item[1]["medium"], -item[0])
+    )
+    return Setting(**chosen)
+
+
+def _tied(grid: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The ``context:small`` settings not significantly worse than the best, best score first.
+
+    A setting's score is its training objective averaged over datasets. Every
+    setting is measured on the same queries, so it is compared with the best
+    by the paired per-query values (:func:`_weighted`): it is tied unless the
+    paired randomization test finds it lower at ``p < 0.05``
+    (:func:`eval.significance.paired_test`).
+    """
     rows = [row for row in next(iter(grid.values())) if row["setting"]["parent"] is not None]
 
     def runs(setting: dict[str, Any]) -> list[dict[str, Any]]:  # datasets with training queries
@@ -216,23 +235,29 @@ def _choose(grid: dict[str, list[dict[str, Any]]], default: Setting | None = Non
     def score(setting: dict[str, Any]) -> float:
         return fmean(objective(r["train"]) for r in runs(setting))
 
-    def paired_error(setting: dict[str, Any], best: dict[str, Any]) -> float:
-        squares = 0.0
-        for mine, top in zip(runs(setting), runs(best), strict=True):
-            diffs = [a - b for a, b in zip(mine["_per_query"], top["_per_query"], strict=True)]
-            if len(diffs) > 1:
-                squares += stdev(diffs) ** 2 / len(diffs)
-        return math.sqrt(squares) / len(runs(best))
+    def worse(setting: dict[str, Any], best: dict[str, Any]) -> bool:
+        if score(setting) >= score(best):
+            return False
+        mine, top = _weighted(runs(setting)), _weighted(runs(best))
+        return paired_test(mine, top).p_value < SIGNIFICANCE
 
-    best = max(rows, key=lambda row: score(row["setting"]))["setting"]
-    tied = [
-        r["setting"] for r in rows
-        if score(r["setting"]) >= score(best) - paired_error(r["setting"], best)
-    ]  # fmt: skip
-    if asdict(default) in tied:
-        return default
-    chosen = max(tied, key=lambda s: (s["small"], s["medium"], score(s)))
-    return Setting(**chosen)
+    ranked = sorted((row["setting"] for row in rows), key=score, reverse=True)
+    return [setting for setting in ranked if not worse(setting, ranked[0])]
+
+
+def _weighted(runs: list[dict[str, Any]]) -> list[float]:
+    """The training queries' objectives of every dataset, weighted so their mean is the score.
+
+    A query of dataset ``d`` (``n_d`` training queries, ``D`` datasets,
+    ``N = sum_d n_d``) is scaled by ``N / (D * n_d)``: the mean of the scaled
+    values is the mean over datasets of each dataset's mean, as in the score.
+    """
+    total = sum(len(run["_per_query"]) for run in runs)
+    return [
+        value * total / (len(runs) * len(run["_per_query"]))
+        for run in runs
+        for value in run["_per_query"]
+    ]
 
 
 def _measure(
@@ -281,14 +306,14 @@ def _scores(retriever: Retriever, query: Query) -> dict[int, Any]:
 def _summary(rows: list[dict[int, Any]]) -> dict[str, Any]:
     if not rows:
         return {"queries": 0}
-    per_query = [fmean((r[b].span_recall + r[b].strict_recall) / 2 for b in BUDGETS) for r in rows]
-    spread = stdev(per_query) if len(per_query) > 1 else 0.0
+    per_query = [_query_objective(r) for r in rows]
     return {
         "queries": len(rows),
-        "objective_se": round(spread / math.sqrt(len(rows)), 6),
+        "objective_interval": interval(per_query).to_dict(),
         **{
             str(b): {
                 "span_recall": round(fmean(r[b].span_recall for r in rows), 6),
+                "span_recall_interval": interval([r[b].span_recall for r in rows]).to_dict(),
                 "strict_recall": round(fmean(r[b].strict_recall for r in rows), 6),
                 "precision": round(fmean(r[b].char_precision for r in rows), 6),
                 "context_tokens": round(fmean(r[b].context_tokens for r in rows), 1),

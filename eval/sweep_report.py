@@ -28,7 +28,9 @@ def write_sweep(results: dict[str, Any], out: Path) -> Path:
         "Chosen on the training side: tiers "
         f"**{chosen['small']}/{chosen['medium']}/{chosen['large']}**, `context:small` with "
         f"parent weight **{chosen['parent']:g}** and "
-        f"neighbour weight **{chosen['neighbours']:g}**.",
+        f"neighbour weight **{chosen['neighbours']:g}**. "
+        f"{len(results.get('tied', []))} `context:small` settings are tied with the best "
+        "training objective (not significantly below it: p >= 0.05).",
         "Queries per side: "
         + "; ".join(
             f"{name}: {s['train']} train, {s['test']} test" for name, s in results["split"].items()
@@ -93,38 +95,58 @@ def _pair(figures: dict[str, Any], budget: int) -> str:
 
 
 def _plot(results: dict[str, Any], path: Path) -> None:
-    """Test-side span recall against mean context tokens: the chosen weights at every tier point."""
+    """Test-side span recall against mean context tokens, per dataset.
+
+    Three kinds of lines: the chosen setting (with 95% intervals), flat
+    ``bm25:small`` on the chosen tiers (with intervals), and every other tier
+    point under the chosen weights in faint grey, unlabelled; the legend sits
+    under the panels.
+    """
     plt = pyplot()
     names = list(results["grid"])
-    figure, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.5), squeeze=False)
+    figure, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.3), squeeze=False)
     chosen = results["chosen"]
+    tiers = ("small", "medium", "large")
     for axis, name in zip(axes[0], names, strict=True):
         for row in results["grid"][name]:
-            s = row["setting"]
-            same_weights = (s["parent"], s["neighbours"]) == (
-                chosen["parent"],
-                chosen["neighbours"],
-            )
-            side = row["test"]
-            if not (same_weights or s["parent"] is None) or not side["queries"]:
-                continue  # other weights, or no held-out queries in this dataset
-            points = [
-                (side[str(b)]["context_tokens"], side[str(b)]["span_recall"]) for b in BUDGETS
-            ]
-            is_chosen = (
-                all(s[k] == chosen[k] for k in ("small", "medium", "large")) and same_weights
-            )
-            style = "--" if s["parent"] is None else "-"
-            axis.plot(
-                [p[0] for p in points], [p[1] for p in points], style, marker="o",
-                linewidth=3 if is_chosen else 1, alpha=1.0 if is_chosen else 0.6,
-                label=f"{s['small']}/{s['medium']} {'flat' if s['parent'] is None else 'context'}",
-            )  # fmt: skip
+            s, side = row["setting"], row["test"]
+            if not side["queries"]:
+                continue  # no held-out queries in this dataset
+            same_tiers = all(s[k] == chosen[k] for k in tiers)
+            if s == chosen:
+                _line(axis, side, "-", "C3", f"chosen {s['small']}/{s['medium']} context", 2.5)
+            elif s["parent"] is None and same_tiers:
+                _line(axis, side, "--", "C0", f"{s['small']}/{s['medium']} flat bm25:small", 1.5)
+            elif (s["parent"], s["neighbours"]) == (chosen["parent"], chosen["neighbours"]):
+                _line(axis, side, "-", "0.75", "other tier points, chosen weights", 0.8)
         axis.set_xlabel("context tokens returned (mean)")
         axis.set_ylabel("evidence span recall (test side)")
         axis.set_title(name)
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=6, ncol=2)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))  # one entry per kind of line
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.legend(
+        list(unique.values()), list(unique), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+        ncol=3, frameon=False,
+    )  # fmt: skip
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
+
+
+def _line(
+    axis: Any, side: dict[str, Any], style: str, colour: str, label: str, width: float
+) -> None:
+    points = [side[str(b)] for b in BUDGETS]
+    bands = [p.get("span_recall_interval") for p in points]
+    errors = None
+    if all(bands) and width > 1:
+        errors = [
+            [max(0.0, p["span_recall"] - b["low"]) for p, b in zip(points, bands, strict=True)],
+            [max(0.0, b["high"] - p["span_recall"]) for p, b in zip(points, bands, strict=True)],
+        ]
+    axis.errorbar(
+        [p["context_tokens"] for p in points], [p["span_recall"] for p in points], yerr=errors,
+        linestyle=style, marker="o", markersize=3 if width < 1 else 5, color=colour,
+        linewidth=width, capsize=3, label=label, zorder=3 if width > 1 else 1,
+    )  # fmt: skip
