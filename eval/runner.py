@@ -12,7 +12,7 @@ with paired p-values (:mod:`eval.significance`). It is pure apart from the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from statistics import fmean
 from typing import Any
 
@@ -31,7 +31,7 @@ from eval.duplicates import (
     near_duplicates,
 )
 from eval.errors import DatasetError
-from eval.metrics import METRICS
+from eval.measure import Plan, measure
 from eval.peers import peer_chunks
 from eval.reimport import state_delta
 from eval.retrieval import (
@@ -45,7 +45,6 @@ from eval.retrieval import (
 from eval.retrieval.text import Analyzer, MessageDates, message_dates
 from eval.retrieval.turns import Messages
 from eval.significance import interval
-from eval.units import MessageUnit
 
 __all__ = ["Notify", "evaluate"]
 
@@ -137,6 +136,14 @@ def _retrieval(
         by_user.setdefault(query.user_id, []).append(query)
     conversations = {corpus.user_id: corpus.conversations for corpus in dataset.corpora}
     peers = _Peers(config.peers, notify)
+    plan = Plan(
+        ks=config.ks,
+        at_k=config.at_k,
+        budgets=config.budgets,
+        at_budget=config.at_budget,
+        max_results=config.max_results,
+        run_budget=config.run_budget,
+    )
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in config.strategies}
     about: dict[str, dict[str, Any]] = {}
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
@@ -154,7 +161,7 @@ def _retrieval(
         for retriever in [*retrievers, *theirs]:
             about[retriever.name] = {"deduplicates": retriever.deduplicates}
             rows.setdefault(retriever.name, []).extend(
-                _measure(retriever, query, config) for query in queries
+                measure(retriever, query, plan) for query in queries
             )
     for name in peers.skipped:  # a peer that failed part-way keeps no partial row
         for row in peer_rows(name):
@@ -216,33 +223,6 @@ class _Peers:
             "chunks": {name: self.chunks.get(name, 0) for name in measured},
             "chunking_s": {name: round(self.seconds.get(name, 0.0), 3) for name in measured},
         }
-
-
-def _measure(retriever: Retriever, query: Query, config: EvalConfig) -> dict[str, Any]:
-    """Every figure of one query under one strategy."""
-    at_k: dict[int, dict[str, float]] = {}
-    for k in config.ks:
-        ranked = retriever.search(query.text, k=k)
-        at_k[k] = {name: METRICS[name](ranked, query.gold, k) for name in config.at_k}
-    at_budget: dict[int, dict[str, float]] = {}
-    run: list[tuple[str, str]] = []
-    for budget in config.budgets:
-        ranked = retriever.search(query.text, k=config.max_results, token_budget=budget)
-        at_budget[budget] = {
-            name: METRICS[name](ranked, query.gold, None) for name in config.at_budget
-        }
-        if budget == config.run_budget:
-            run = _messages(ranked)
-    return {"query": query.id, "kind": query.kind, "at_k": at_k, "at_budget": at_budget, "run": run}
-
-
-def _messages(ranked: Sequence[MessageUnit]) -> list[tuple[str, str]]:
-    """The messages ``ranked`` holds, each once, in the order they are first returned."""
-    seen: dict[tuple[str, str], None] = {}
-    for unit in ranked:
-        for message in unit.message_ids:
-            seen.setdefault((unit.conversation_id, message), None)
-    return list(seen)
 
 
 def _values(per_query: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:

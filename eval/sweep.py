@@ -5,7 +5,8 @@ the LoCoMo dev file. For every point of a grid of tier budgets
 (:data:`TIER_GRID`) it chunks each dataset, indexes it, and measures evidence
 span recall, strict recall and precision at the context budgets of
 :data:`BUDGETS` for flat ``bm25:small`` and for ``context:small`` under every
-weight setting of :data:`WEIGHT_GRID`.
+weight setting of :data:`WEIGHT_GRID`, each query by the run's own measuring
+loop (:func:`eval.measure.measure`: the same metrics under the same names).
 
 Choosing without peeking: each dataset's queries are split in two
 (:func:`split_queries`); the setting is chosen on the **training** side only
@@ -28,7 +29,7 @@ from typing import Any
 from chunking import ChunkingConfig, chunk_conversations
 from eval.dataset import Dataset, Query
 from eval.errors import DatasetError
-from eval.evidence import EvidenceSpan, score_evidence
+from eval.measure import Plan, measure
 from eval.retrieval import ContextBM25, ContextWeights, Retriever, TierBM25, TierIndexes
 from eval.retrieval.context import DEFAULT_WEIGHTS
 from eval.retrieval.text import Analyzer, message_dates
@@ -293,17 +294,21 @@ def _measure(
     ]  # fmt: skip
 
 
-def _scores(retriever: Retriever, query: Query) -> dict[int, Any]:
-    evidence = [EvidenceSpan(s.conversation_id, "", s.start, s.end) for s in query.gold.spans]
-    return {
-        budget: score_evidence(
-            retriever.search(query.text, k=10_000, token_budget=budget), evidence
-        )
-        for budget in BUDGETS
-    }
+_PLAN = Plan(
+    budgets=BUDGETS,
+    at_budget=("span_recall", "evidence_strict_recall", "evidence_precision", "context_tokens"),
+    max_results=10_000,
+)
+"""What the sweep measures per query: the run's metrics of the same names (:mod:`eval.measure`)."""
 
 
-def _summary(rows: list[dict[int, Any]]) -> dict[str, Any]:
+def _scores(retriever: Retriever, query: Query) -> dict[int, dict[str, float]]:
+    """Budget -> figures of ``query``, by the run's measuring loop."""
+    figures: dict[int, dict[str, float]] = measure(retriever, query, _PLAN)["at_budget"]
+    return figures
+
+
+def _summary(rows: list[dict[int, dict[str, float]]]) -> dict[str, Any]:
     if not rows:
         return {"queries": 0}
     per_query = [_query_objective(r) for r in rows]
@@ -312,20 +317,22 @@ def _summary(rows: list[dict[int, Any]]) -> dict[str, Any]:
         "objective_interval": interval(per_query).to_dict(),
         **{
             str(b): {
-                "span_recall": round(fmean(r[b].span_recall for r in rows), 6),
-                "span_recall_interval": interval([r[b].span_recall for r in rows]).to_dict(),
-                "strict_recall": round(fmean(r[b].strict_recall for r in rows), 6),
-                "precision": round(fmean(r[b].char_precision for r in rows), 6),
-                "context_tokens": round(fmean(r[b].context_tokens for r in rows), 1),
+                "span_recall": round(fmean(r[b]["span_recall"] for r in rows), 6),
+                "span_recall_interval": interval([r[b]["span_recall"] for r in rows]).to_dict(),
+                "strict_recall": round(fmean(r[b]["evidence_strict_recall"] for r in rows), 6),
+                "precision": round(fmean(r[b]["evidence_precision"] for r in rows), 6),
+                "context_tokens": round(fmean(r[b]["context_tokens"] for r in rows), 1),
             }
             for b in BUDGETS
         },
     }
 
 
-def _query_objective(scores: dict[int, Any]) -> float:
+def _query_objective(scores: dict[int, dict[str, float]]) -> float:
     """:func:`objective` of one query."""
-    return fmean((scores[b].span_recall + scores[b].strict_recall) / 2 for b in BUDGETS)
+    return fmean(
+        (scores[b]["span_recall"] + scores[b]["evidence_strict_recall"]) / 2 for b in BUDGETS
+    )
 
 
 def _public(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
