@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.compare import featured_rows
-from eval.markdown import table
+from eval.markdown import p_value, table
 from eval.plots import plot_evidence
 
 __all__ = ["EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "TARGET_SPAN_RECALL", "evidence_section"]
@@ -84,7 +84,7 @@ def _against_best_peer(results: dict[str, Any]) -> list[str]:
          f"{c['peer']} {_interval(c['peer_figure'])}",
          f"{c['difference']['mean']:+.3f} [{c['difference']['low']:+.3f}, "
          f"{c['difference']['high']:+.3f}]",
-         f"{c['p_value']:.4f}", c["verdict"] if c["significant"] else "not significant"]
+         p_value(c["p_value"]), c["verdict"] if c["significant"] else "not significant"]
         for c in versus["checks"]
     ]  # fmt: skip
     return [

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.compare import featured_rows
-from eval.markdown import table
+from eval.markdown import p_value, table
 
 __all__ = ["SUMMARY_BUDGETS", "summary_section"]
 
@@ -94,7 +94,7 @@ def _significant(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"- {check['metric']} at {check['budget']:,} tokens: `{check['ours']}` minus "
             f"`{check['peer']}` = {difference['mean']:+.3f} [{difference['low']:+.3f}, "
-            f"{difference['high']:+.3f}], p = {check['p_value']:.3f}: {verdict}."
+            f"{difference['high']:+.3f}], {p_value(check['p_value'])}: {verdict}."
         )
     real = sum(check["significant"] for check in versus["checks"])
     lines.append(

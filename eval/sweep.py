@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from statistics import fmean
 from typing import Any
 
@@ -169,7 +170,7 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
         "chosen": asdict(chosen),
         "tied": tied,
         "grid": {name: _public(rows) for name, rows in grid.items()},
-        "ablation": {name: _public(rows) for name, rows in ablation.items()},
+        "ablation": {name: _public(_against_previous(rows)) for name, rows in ablation.items()},
     }
 
 
@@ -246,6 +247,22 @@ def _tied(grid: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [setting for setting in ranked if not worse(setting, ranked[0])]
 
 
+def _against_previous(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ablation's steps, each with ``vs_previous``: per side, the paired comparison of
+    its per-query objectives with the previous step's (:func:`eval.significance.paired_test`).
+    """
+    steps = [dict(rows[0])] if rows else []
+    for previous, row in pairwise(rows):
+        sides = {"train": "_per_query", "test": "_per_query_test"}
+        compared = {
+            side: paired_test(row[key], previous[key]).to_dict()
+            for side, key in sides.items()
+            if row[key]
+        }
+        steps.append({**row, "vs_previous": compared})
+    return steps
+
+
 def _weighted(runs: list[dict[str, Any]]) -> list[float]:
     """The training queries' objectives of every dataset, weighted so their mean is the score.
 
@@ -289,7 +306,8 @@ def _measure(
     return [
         {"setting": asdict(s), "strategy": s.strategy,
          **{side: _summary(rows) for side, rows in sides.items()},
-         "_per_query": [_query_objective(r) for r in sides["train"]]}
+         "_per_query": [_query_objective(r) for r in sides["train"]],
+         "_per_query_test": [_query_objective(r) for r in sides["test"]]}
         for s, sides in zip(settings, measured, strict=True)
     ]  # fmt: skip
 

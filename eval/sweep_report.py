@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eval.markdown import table
+from eval.markdown import p_value, table
 from eval.plots import pyplot
 from eval.sweep import BUDGETS, objective
 
@@ -39,6 +39,11 @@ def write_sweep(results: dict[str, Any], out: Path) -> Path:
     ]
     for name, rows in results["ablation"].items():
         parts.append(f"## What helps: {name} (chosen tiers, one change per row)")
+        parts.append(
+            "The last column compares each row with the row above on the held-out queries: the "
+            "paired change in objective, its 95% interval and the randomization test's p-value; "
+            "a change is called real only when p < 0.05."
+        )
         parts.append(_rows_table(rows, steps=True))
     for name, rows in results["grid"].items():
         ranked = sorted(rows, key=lambda r: -objective(r["train"]) if r["train"]["queries"] else 0)
@@ -70,6 +75,8 @@ def _rows_table(rows: list[dict[str, Any]], *, steps: bool) -> str:
     header = ["setting", "tiers", "train objective", "test objective"] + [
         f"{side} @{b}" for side in ("train", "test") for b in BUDGETS
     ]
+    if steps:
+        header += ["test: change vs the row above"]
     body = []
     previous: dict[str, Any] | None = None
     for row in rows:
@@ -79,8 +86,25 @@ def _rows_table(rows: list[dict[str, Any]], *, steps: bool) -> str:
         cells = [label, f"{s['small']}/{s['medium']}/{s['large']}"]
         cells += [_objective(row[side]) for side in ("train", "test")]
         cells += [_pair(row[side], b) for side in ("train", "test") for b in BUDGETS]
+        if steps:
+            cells.append(_change_test(row.get("vs_previous")))
         body.append(cells)
     return table(header, body)
+
+
+def _change_test(compared: dict[str, Any] | None) -> str:
+    """The step's held-out change in objective with its interval and p-value, or why none."""
+    if compared is None:
+        return "-"
+    test = compared.get("test")
+    if test is None:
+        return "n/a"
+    d = test["difference"]
+    verdict = "real" if test["significant"] else "not significant"
+    return (
+        f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}], {p_value(test['p_value'])}: "
+        f"{verdict}"
+    )
 
 
 def _objective(figures: dict[str, Any]) -> str:

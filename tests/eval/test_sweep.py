@@ -55,6 +55,12 @@ def test_sweep_chooses_the_best_training_objective(tiny_locomo_path, small_grid,
                     assert at["context_tokens"] <= budget
     steps = results["ablation"][dataset.name]
     assert [s["setting"]["stopwords"] for s in steps[:2]] == ["en", "en_plus"]
+    assert "vs_previous" not in steps[0]
+    for step in steps[1:]:  # each change is tested against the row before it, on each side
+        for side, compared in step["vs_previous"].items():
+            assert step[side]["queries"] == compared["queries"]
+            assert 0 < compared["p_value"] <= 1
+            assert compared["significant"] == (compared["p_value"] < 0.05)
     assert Setting(**steps[-1]["setting"]) == Setting(**results["chosen"])
 
     report = write_sweep(results, tmp_path)
