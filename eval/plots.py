@@ -107,6 +107,10 @@ def plot_duplicates(
         xs = [i + (offset - 1) * width for i in range(len(tiers))]
         bars = left.bar(xs, [duplicates[key].get(t, 0) for t in tiers], width, label=label)
         left.bar_label(bars, fontsize=7)
+    highest = max((duplicates[key].get(t, 0) for key in ("exact", "rows", "near") for t in tiers),
+                  default=0)  # fmt: skip
+    left.set_ylim(0, max(1, highest) * 1.12)  # no negative axis when every count is 0
+    left.set_ylabel("chunks (pairs for near-duplicates)")
     left.set_xticks(range(len(tiers)), tiers)
     left.set_title("duplicates within a tier")
     left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3)
