@@ -93,6 +93,13 @@ _KNOBS: tuple[tuple[str, type, float, str, str], ...] = (
         "a worker silent this long is dead; its imports run again elsewhere",
     ),
     ("--heartbeat", float, _DEFAULTS.heartbeat_s, "S", "how often a worker says it is alive"),
+    (
+        "--grace",
+        float,
+        _DEFAULTS.grace_s,
+        "S",
+        "on SIGTERM, how long a running import may go on before it is stopped and queued again",
+    ),
 )
 """The service's knobs: flag, type, default (``ServiceConfig``'s), metavar, help."""
 
@@ -108,6 +115,7 @@ def _config(args: argparse.Namespace) -> ServiceConfig:
         retry_base_s=args.retry_base,
         heartbeat_s=args.heartbeat,
         stalled_after_s=args.stalled_after,
+        grace_s=args.grace,
     )
 
 

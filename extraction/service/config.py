@@ -47,6 +47,9 @@ class ServiceConfig:
         heartbeat_s: how often a worker says it is alive.
         stalled_after_s: a worker silent this long is dead, and its imports are
             run again by another worker.
+        grace_s: on SIGTERM, how long a running import may go on; then it is
+            stopped between two conversations and queued again (below the
+            platform's own kill delay: Render's is 30 s).
     """
 
     database_url: str
@@ -58,6 +61,7 @@ class ServiceConfig:
     retry_base_s: int = 4
     heartbeat_s: float = 5.0
     stalled_after_s: float = 30.0
+    grace_s: float = 20.0
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("postgresql://", "postgres://")):
@@ -75,5 +79,7 @@ class ServiceConfig:
                 "heartbeat_s must be positive and below stalled_after_s, got "
                 f"{self.heartbeat_s} and {self.stalled_after_s}"
             )
+        if self.grace_s < 0:
+            raise SettingsError(f"grace_s must be >= 0, got {self.grace_s}")
         if self.retry_base_s < 0:
             raise SettingsError(f"retry_base_s must be >= 0, got {self.retry_base_s}")

@@ -96,6 +96,11 @@ async def run_import(runtime: Runtime, import_id: str, *, attempt: int) -> None:
     log.info("import %s of user %s: attempt %d", import_id, record.user_id, attempt)
     try:
         result = await _run_pass(runtime, import_id, record.user_id)
+    except asyncio.CancelledError:  # a shutdown past its grace: procrastinate queues it again
+        await asyncio.shield(
+            _end_run(runtime, import_id, "retrying", "stopped by a shutdown; runs again", None)
+        )
+        raise
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"
         await _end_run(runtime, import_id, "failed" if final else "retrying", reason, None)
@@ -223,5 +228,6 @@ def worker_options(config: ServiceConfig, runtime: Runtime, *, name: str) -> dic
         "install_signal_handlers": False,
         "update_heartbeat_interval": config.heartbeat_s,
         "stalled_worker_timeout": config.stalled_after_s,
+        "shutdown_graceful_timeout": config.grace_s,
         "delete_jobs": "successful",
     }

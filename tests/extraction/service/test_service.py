@@ -281,3 +281,35 @@ def test_an_unreachable_database_is_a_clear_error_without_its_password() -> None
     assert "cannot be used" in done.stderr
     assert "Traceback" not in done.stderr
     assert "s3cret" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("command", ["worker", "serve"])
+def test_an_import_stopped_by_a_shutdown_past_its_grace_runs_again(
+    command: str, pg_database: str, processes: list[Process], tmp_path: Path
+) -> None:
+    with fake_claude(delay_s=0.3) as (fake, endpoint):
+        env = service_env(endpoint)
+        api = Process.start(
+            "serve", pg_database, tmp_path / "api.log", env, "--migrate", "--no-worker"
+        )
+        processes.append(api)
+        api.wait_healthy()
+        timing = ("--heartbeat", "0.5", "--stalled-after", "3", "--grace", "1")
+        stopping = Process.start(command, pg_database, tmp_path / "w1.log", env, *timing)
+        processes.append(stopping)
+        export = user_export(tmp_path / "k.json", "Lagos", conversations=10)
+        import_id = upload(api.url, "ola", export).json()["id"]
+        deadline = time.monotonic() + 60
+        while fake.calls < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started = time.monotonic()
+        stopping.stop()  # SIGTERM: one second of grace, then the import is stopped
+        assert time.monotonic() - started < 15
+        with httpx.Client(base_url=api.url, timeout=30) as client:
+            assert client.get(f"/jobs/{import_id}").json()["status"] == "retrying"
+            processes.append(Process.start("worker", pg_database, tmp_path / "w2.log", env))
+            job = wait_for(client, import_id, timeout_s=180)
+            memory = client.get("/users/ola/memory").text
+    assert job["status"] == "complete", job
+    assert job["attempts"] == 2
+    assert "Lives in Lagos" in memory
