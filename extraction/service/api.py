@@ -142,7 +142,7 @@ async def _worker(runtime: Runtime, *, enabled: bool) -> AsyncIterator[None]:
     options = worker_options(runtime.config, runtime, name="api-worker")
     tasks = [
         asyncio.create_task(runtime.queue.run_worker_async(**options)),
-        asyncio.create_task(reap(runtime.queue, runtime.config, stop)),
+        asyncio.create_task(reap(runtime, stop)),
     ]
     try:
         yield

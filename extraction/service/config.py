@@ -50,6 +50,8 @@ class ServiceConfig:
         grace_s: on SIGTERM, how long a running import may go on; then it is
             stopped between two conversations and queued again (below the
             platform's own kill delay: Render's is 30 s).
+        abandoned_upload_s: an upload that has received nothing for this long
+            (its server died) is deleted, so it stops counting as pending.
     """
 
     database_url: str
@@ -62,6 +64,7 @@ class ServiceConfig:
     heartbeat_s: float = 5.0
     stalled_after_s: float = 30.0
     grace_s: float = 20.0
+    abandoned_upload_s: float = 600.0
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("postgresql://", "postgres://")):
@@ -79,6 +82,8 @@ class ServiceConfig:
                 "heartbeat_s must be positive and below stalled_after_s, got "
                 f"{self.heartbeat_s} and {self.stalled_after_s}"
             )
+        if self.abandoned_upload_s <= 0:
+            raise SettingsError(f"abandoned_upload_s must be > 0, got {self.abandoned_upload_s}")
         if self.grace_s < 0:
             raise SettingsError(f"grace_s must be >= 0, got {self.grace_s}")
         if self.retry_base_s < 0:

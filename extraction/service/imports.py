@@ -25,6 +25,7 @@ __all__ = [
     "TooManyPendingError",
     "create",
     "delete",
+    "delete_abandoned",
     "get",
     "set_progress",
     "set_status",
@@ -187,3 +188,18 @@ async def delete(pool: AsyncConnectionPool[Any], import_id: str) -> None:
     """Forget an import that never got queued (an upload that failed), with its pieces."""
     async with pool.connection() as connection:
         await connection.execute("DELETE FROM service_imports WHERE id = %s", (import_id,))
+
+
+async def delete_abandoned(pool: AsyncConnectionPool[Any], *, idle_s: float) -> int:
+    """Delete uploads that stopped arriving ``idle_s`` seconds ago (a server died mid-upload).
+
+    Without this, such a row would count against its user's pending imports
+    forever. Returns how many were deleted.
+    """
+    async with pool.connection() as connection:
+        cursor = await connection.execute(
+            "DELETE FROM service_imports WHERE status = 'uploading' "
+            "AND updated_at < now() - make_interval(secs => %s)",
+            (idle_s,),
+        )
+        return int(cursor.rowcount)

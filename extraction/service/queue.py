@@ -199,12 +199,14 @@ class _Progress:
         self._written = latest
 
 
-async def reap(app: App, config: ServiceConfig, stop: asyncio.Event) -> None:
-    """Until ``stop``: every ``heartbeat_s``, hand the imports of dead workers back to the queue.
+async def reap(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Until ``stop``, every ``heartbeat_s``: clean up after processes that died.
 
-    A worker is dead when its heartbeat is older than ``stalled_after_s``.
+    The imports of dead workers (heartbeat older than ``stalled_after_s``) go
+    back to the queue; uploads abandoned for ``abandoned_upload_s`` are deleted.
     """
-    manager = app.job_manager
+    config = runtime.config
+    manager = runtime.queue.job_manager
     while not stop.is_set():
         try:
             stalled = await manager.get_stalled_jobs(
@@ -213,6 +215,9 @@ async def reap(app: App, config: ServiceConfig, stop: asyncio.Event) -> None:
             for job in stalled:
                 log.warning("import job %s: its worker died; queued again", job.id)
                 await manager.retry_job(job)
+            gone = await imports.delete_abandoned(runtime.pool, idle_s=config.abandoned_upload_s)
+            if gone:
+                log.warning("deleted %d abandoned uploads", gone)
         except Exception:  # the next round tries again; a reaper must not die
             log.exception("reaping stalled import jobs failed")
         with contextlib.suppress(TimeoutError):

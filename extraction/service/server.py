@@ -86,7 +86,7 @@ async def _work(config: ServiceConfig, settings: ExtractionSettings, *, llm: LLM
         work = asyncio.create_task(
             runtime.queue.run_worker_async(**worker_options(config, runtime, name=name))
         )
-        reaper = asyncio.create_task(reap(runtime.queue, config, stop))
+        reaper = asyncio.create_task(reap(runtime, stop))
         log.info("%s: running imports (at most %d at once)", name, config.jobs_per_worker)
         await stop.wait()
         log.info("%s: stopping", name)

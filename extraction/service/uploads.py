@@ -64,6 +64,10 @@ async def _insert(connection: Any, import_id: str, seq: int, data: bytes) -> Non
         "INSERT INTO service_upload_pieces (import_id, seq, data) VALUES (%s, %s, %s)",
         (import_id, seq, data),
     )
+    # An upload still arriving is not abandoned (see imports.delete_abandoned).
+    await connection.execute(
+        "UPDATE service_imports SET updated_at = now() WHERE id = %s", (import_id,)
+    )
 
 
 def download(database_url: str, import_id: str, path: Path) -> Path:

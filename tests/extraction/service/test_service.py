@@ -313,3 +313,34 @@ def test_an_import_stopped_by_a_shutdown_past_its_grace_runs_again(
     assert job["status"] == "complete", job
     assert job["attempts"] == 2
     assert "Lives in Lagos" in memory
+
+
+def test_an_upload_abandoned_by_a_dead_server_stops_counting_as_pending(
+    pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
+) -> None:
+    _fake, endpoint = claude
+    server = Process.start(
+        "serve",
+        pg_database,
+        tmp_path / "s.log",
+        service_env(endpoint),
+        "--migrate",
+        "--max-pending",
+        "1",
+        "--heartbeat",
+        "0.5",
+    )
+    processes.append(server)
+    server.wait_healthy()
+    with psycopg.connect(pg_database, autocommit=True) as connection:
+        connection.execute(  # what a server killed mid-upload leaves, an hour ago
+            "INSERT INTO service_imports (id, user_id, status, updated_at) VALUES "
+            "(gen_random_uuid(), 'zoe', 'uploading', now() - interval '1 hour')"
+        )
+        deadline = time.monotonic() + 30
+        left: tuple[int, ...] | None = (1,)
+        while left != (0,) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            left = connection.execute("SELECT count(*) FROM service_imports").fetchone()
+    assert left == (0,)
+    assert upload(server.url, "zoe", user_export(tmp_path / "z.json", "Suva")).status_code == 202
