@@ -43,7 +43,8 @@ test: $(STAMP) ## Run the test suite
 bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same run)
 	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-only --benchmark-columns=min,mean,max,rounds -p no:randomly
 
-DATASET ?= fixtures/synthetic
+# The hard users (fixtures/hard): questions on which the rows separate; fixtures/synthetic stays the sweep's.
+DATASET ?= fixtures/hard
 EVAL_OUT ?= eval/reports/latest
 # LoCoMo-format dev data (CC BY-NC, never committed): used by SWEEP=1 and eval-locomo when present.
 LOCOMO ?= ../shared/data/locomo/dev.json

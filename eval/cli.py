@@ -25,7 +25,7 @@ from eval.sweep_report import write_sweep
 
 __all__ = ["main", "script"]
 
-DEFAULT_DATASET = Path("fixtures/synthetic")
+DEFAULT_DATASET = Path("fixtures/hard")
 DEFAULT_OUT = Path("eval/reports/latest")
 DEFAULT_BASELINE = Path("eval/baseline.json")
 
