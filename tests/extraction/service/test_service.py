@@ -11,7 +11,9 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -201,39 +203,60 @@ def test_health_is_503_with_the_reason_when_the_store_is_broken(
     assert "conversation_chunk_sets" in report["checks"]["store"]
 
 
-def test_an_import_whose_worker_is_killed_finishes_on_another(
-    pg_database: str, processes: list[Process], tmp_path: Path
-) -> None:
+@contextmanager
+def _interrupted_import(
+    command: str, database: str, processes: list[Process], tmp_path: Path, *options: str
+) -> Iterator[tuple[FakeClaude, Process, str, str, Process]]:
+    """An API, and a ``command`` process (worker or serve) 3 calls into a slow import.
+
+    Yields the fake Claude, the API, the import id, the environment's endpoint
+    and the process running the import, for the test to interrupt.
+    """
     with fake_claude(delay_s=0.3) as (fake, endpoint):
         env = service_env(endpoint)
         api = Process.start(
-            "serve", pg_database, tmp_path / "api.log", env, "--migrate", "--no-worker"
+            "serve", database, tmp_path / "api.log", env, "--migrate", "--no-worker"
         )
         processes.append(api)
         api.wait_healthy()
-        timing = ("--heartbeat", "0.5", "--stalled-after", "3")
-        doomed = Process.start("worker", pg_database, tmp_path / "w1.log", env, *timing)
-        processes.append(doomed)
-        answer = upload(
-            api.url or "", "kim", user_export(tmp_path / "k.json", "Accra", conversations=10)
-        )
+        running = Process.start(command, database, tmp_path / "w1.log", env, *options)
+        processes.append(running)
+        answer = upload(api.url, "kim", user_export(tmp_path / "k.json", "Accra", conversations=10))
         assert answer.status_code == 202
-        import_id = answer.json()["id"]
         deadline = time.monotonic() + 60
         while fake.calls < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert fake.calls >= 3, (tmp_path / "w1.log").read_text()[-2000:]
+        yield fake, api, answer.json()["id"], endpoint, running
+
+
+def _finish_elsewhere(
+    api: Process, import_id: str, endpoint: str, database: str, processes: list[Process], log: Path
+) -> tuple[dict[str, Any], str]:
+    """Start another worker; wait for the import; return it and kim's profile."""
+    processes.append(Process.start("worker", database, log, service_env(endpoint), *_TIMING))
+    with httpx.Client(base_url=api.url, timeout=30) as client:
+        job = wait_for(client, import_id, timeout_s=180)
+        return job, client.get("/users/kim/memory").text
+
+
+_TIMING = ("--heartbeat", "0.5", "--stalled-after", "3")
+
+
+def test_an_import_whose_worker_is_killed_finishes_on_another(
+    pg_database: str, processes: list[Process], tmp_path: Path
+) -> None:
+    scenario = _interrupted_import("worker", pg_database, processes, tmp_path, *_TIMING)
+    with scenario as (fake, api, import_id, endpoint, doomed):
         doomed.kill()  # SIGKILL mid-import: no goodbye, its heartbeat just stops
         calls_before = fake.calls
-        survivor = Process.start("worker", pg_database, tmp_path / "w2.log", env, *timing)
-        processes.append(survivor)
-        with httpx.Client(base_url=api.url, timeout=30) as client:
-            job = wait_for(client, import_id, timeout_s=180)
-            memory = client.get("/users/kim/memory").text
+        job, memory = _finish_elsewhere(
+            api, import_id, endpoint, pg_database, processes, tmp_path / "w2.log"
+        )
+        assert fake.calls > calls_before  # the survivor did the rest
     assert job["status"] == "complete", job
     assert job["attempts"] == 2
     assert "Lives in Accra" in memory
-    assert fake.calls > calls_before  # the survivor did the rest
 
 
 def test_an_import_hit_by_provider_errors_is_retried_and_completes(
@@ -287,32 +310,19 @@ def test_an_unreachable_database_is_a_clear_error_without_its_password() -> None
 def test_an_import_stopped_by_a_shutdown_past_its_grace_runs_again(
     command: str, pg_database: str, processes: list[Process], tmp_path: Path
 ) -> None:
-    with fake_claude(delay_s=0.3) as (fake, endpoint):
-        env = service_env(endpoint)
-        api = Process.start(
-            "serve", pg_database, tmp_path / "api.log", env, "--migrate", "--no-worker"
-        )
-        processes.append(api)
-        api.wait_healthy()
-        timing = ("--heartbeat", "0.5", "--stalled-after", "3", "--grace", "1")
-        stopping = Process.start(command, pg_database, tmp_path / "w1.log", env, *timing)
-        processes.append(stopping)
-        export = user_export(tmp_path / "k.json", "Lagos", conversations=10)
-        import_id = upload(api.url, "ola", export).json()["id"]
-        deadline = time.monotonic() + 60
-        while fake.calls < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
+    options = (*_TIMING, "--grace", "1")
+    scenario = _interrupted_import(command, pg_database, processes, tmp_path, *options)
+    with scenario as (_fake, api, import_id, endpoint, stopping):
         started = time.monotonic()
         stopping.stop()  # SIGTERM: one second of grace, then the import is stopped
         assert time.monotonic() - started < 15
-        with httpx.Client(base_url=api.url, timeout=30) as client:
-            assert client.get(f"/jobs/{import_id}").json()["status"] == "retrying"
-            processes.append(Process.start("worker", pg_database, tmp_path / "w2.log", env))
-            job = wait_for(client, import_id, timeout_s=180)
-            memory = client.get("/users/ola/memory").text
+        assert httpx.get(f"{api.url}/jobs/{import_id}").json()["status"] == "retrying"
+        job, memory = _finish_elsewhere(
+            api, import_id, endpoint, pg_database, processes, tmp_path / "w2.log"
+        )
     assert job["status"] == "complete", job
     assert job["attempts"] == 2
-    assert "Lives in Lagos" in memory
+    assert "Lives in Accra" in memory
 
 
 def test_an_upload_abandoned_by_a_dead_server_stops_counting_as_pending(
