@@ -56,13 +56,13 @@ ifeq ($(SWEEP),1)
 	$(BIN)/python -m eval sweep $(foreach d,$(SWEEP_DATASETS),--dataset $(d)) --out $(EVAL_OUT)/sweep
 endif
 
-eval-check: eval ## Run eval, then fail on a regression against eval/baseline.json
-	$(BIN)/python -m eval check --metrics $(EVAL_OUT)/metrics.json --baseline eval/baseline.json
+eval-check: eval ## Run eval, then fail on a regression against benchmarks/baselines/eval.json
+	$(BIN)/python -m eval check --metrics $(EVAL_OUT)/metrics.json --baseline benchmarks/baselines/eval.json
 
-eval-locomo: $(STAMP) ## Evaluate on LoCoMo dev (LOCOMO=...) and gate it against eval/baseline-locomo.json; skipped when absent
+eval-locomo: $(STAMP) ## Evaluate on LoCoMo dev (LOCOMO=...) and gate it against benchmarks/baselines/eval-locomo.json; skipped when absent
 	@if [ -f "$(LOCOMO)" ]; then \
 		$(BIN)/python -m eval run --dataset $(LOCOMO) --out eval/reports/locomo && \
-		$(BIN)/python -m eval check --metrics eval/reports/locomo/metrics.json --baseline eval/baseline-locomo.json; \
+		$(BIN)/python -m eval check --metrics eval/reports/locomo/metrics.json --baseline benchmarks/baselines/eval-locomo.json; \
 	else echo "eval-locomo: $(LOCOMO) not found; LoCoMo evaluation skipped"; fi
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv, import every module

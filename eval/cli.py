@@ -27,7 +27,7 @@ __all__ = ["main", "script"]
 
 DEFAULT_DATASET = Path("fixtures/hard")
 DEFAULT_OUT = Path("eval/reports/latest")
-DEFAULT_BASELINE = Path("eval/baseline.json")
+DEFAULT_BASELINE = Path("benchmarks/baselines/eval.json")
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "python -m eval") -> int:
