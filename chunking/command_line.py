@@ -109,7 +109,9 @@ class _Version(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        print(self.text)
+        # argparse's own channel, as its built-in version action writes (that one re-wraps
+        # the text to the terminal's width; this keeps it on one line).
+        parser._print_message(f"{self.text}\n", sys.stdout)
         parser.exit()
 
 
