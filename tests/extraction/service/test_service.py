@@ -49,6 +49,16 @@ def processes() -> Iterator[list[Process]]:
             process.stop()
 
 
+def serve(
+    processes: list[Process], database: str, log: Path, env: dict[str, str], *options: str
+) -> Process:
+    """A ``serve`` process, stopped after the test, once it answers ``/health``."""
+    server = Process.start("serve", database, log, env, *options)
+    processes.append(server)
+    server.wait_healthy()
+    return server
+
+
 def upload(url: str | None, user: str, export: Path) -> httpx.Response:
     with export.open("rb") as body:
         return httpx.post(f"{url}/users/{user}/imports", content=body.read(), timeout=60)
@@ -70,11 +80,9 @@ def test_two_users_upload_at_once_and_each_profile_holds_only_its_own_facts(
     pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
 ) -> None:
     fake, endpoint = claude
-    server = Process.start(
-        "serve", pg_database, tmp_path / "serve.log", service_env(endpoint), "--migrate"
+    server = serve(
+        processes, pg_database, tmp_path / "serve.log", service_env(endpoint), "--migrate"
     )
-    processes.append(server)
-    server.wait_healthy()
     assert server.url
     exports = {
         "ana@x.com": user_export(tmp_path / "ana.json", "Lisbon"),
@@ -111,12 +119,8 @@ def test_the_bar_ten_uploads_for_five_users_on_two_instances(
     cap = 3
     options = ("--llm-cap", str(cap), "--jobs", "2", "--retry-base", "0")
     env = service_env(endpoint)
-    first = Process.start("serve", pg_database, tmp_path / "a.log", env, "--migrate", *options)
-    processes.append(first)
-    first.wait_healthy()
-    second = Process.start("serve", pg_database, tmp_path / "b.log", env, *options)
-    processes.append(second)
-    second.wait_healthy()
+    first = serve(processes, pg_database, tmp_path / "a.log", env, "--migrate", *options)
+    second = serve(processes, pg_database, tmp_path / "b.log", env, *options)
     users = {f"user{i}": city for i, city in enumerate(CITIES)}
     uploads = [
         (server.url or "", user, user_export(tmp_path / f"{user}-{n}.json", city, seed=n + i))
@@ -150,20 +154,19 @@ def test_refusals_say_why(
     pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
 ) -> None:
     _fake, endpoint = claude
-    server = Process.start(
-        "serve",
+    # --no-worker: nothing runs, so the imports stay pending
+    server = serve(
+        processes,
         pg_database,
         tmp_path / "serve.log",
         service_env(endpoint),
         "--migrate",
-        "--no-worker",  # nothing runs: the imports stay pending
+        "--no-worker",
         "--max-pending",
         "2",
         "--max-upload-mb",
         "1",
     )
-    processes.append(server)
-    server.wait_healthy()
     url = server.url or ""
     export = user_export(tmp_path / "e.json", "Lima")
     assert upload(url, "bad id", export).status_code == 400
@@ -188,11 +191,14 @@ def test_health_is_503_with_the_reason_when_the_store_is_broken(
     pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
 ) -> None:
     _fake, endpoint = claude
-    server = Process.start(
-        "serve", pg_database, tmp_path / "s.log", service_env(endpoint), "--migrate", "--no-worker"
+    server = serve(
+        processes,
+        pg_database,
+        tmp_path / "s.log",
+        service_env(endpoint),
+        "--migrate",
+        "--no-worker",
     )
-    processes.append(server)
-    server.wait_healthy()
     with psycopg.connect(pg_database, autocommit=True) as connection:
         connection.execute("DROP TABLE conversation_chunk_sets CASCADE")
     answer = httpx.get(f"{server.url}/health", timeout=30)
@@ -214,11 +220,7 @@ def _interrupted_import(
     """
     with fake_claude(delay_s=0.3) as (fake, endpoint):
         env = service_env(endpoint)
-        api = Process.start(
-            "serve", database, tmp_path / "api.log", env, "--migrate", "--no-worker"
-        )
-        processes.append(api)
-        api.wait_healthy()
+        api = serve(processes, database, tmp_path / "api.log", env, "--migrate", "--no-worker")
         running = Process.start(command, database, tmp_path / "w1.log", env, *options)
         processes.append(running)
         answer = upload(api.url, "kim", user_export(tmp_path / "k.json", "Accra", conversations=10))
@@ -263,8 +265,8 @@ def test_an_import_hit_by_provider_errors_is_retried_and_completes(
     pg_database: str, processes: list[Process], tmp_path: Path
 ) -> None:
     with fake_claude(fail_first=6) as (fake, endpoint):
-        server = Process.start(
-            "serve",
+        server = serve(
+            processes,
             pg_database,
             tmp_path / "s.log",
             service_env(endpoint),
@@ -272,8 +274,6 @@ def test_an_import_hit_by_provider_errors_is_retried_and_completes(
             "--retry-base",
             "0",
         )
-        processes.append(server)
-        server.wait_healthy()
         answer = upload(server.url, "eve", user_export(tmp_path / "e.json", "Cusco"))
         with httpx.Client(base_url=server.url, timeout=30) as client:
             job = wait_for(client, answer.json()["id"])
@@ -329,8 +329,8 @@ def test_an_upload_abandoned_by_a_dead_server_stops_counting_as_pending(
     pg_database: str, claude: tuple[FakeClaude, str], processes: list[Process], tmp_path: Path
 ) -> None:
     _fake, endpoint = claude
-    server = Process.start(
-        "serve",
+    server = serve(
+        processes,
         pg_database,
         tmp_path / "s.log",
         service_env(endpoint),
@@ -340,8 +340,6 @@ def test_an_upload_abandoned_by_a_dead_server_stops_counting_as_pending(
         "--heartbeat",
         "0.5",
     )
-    processes.append(server)
-    server.wait_healthy()
     with psycopg.connect(pg_database, autocommit=True) as connection:
         connection.execute(  # what a server killed mid-upload leaves, an hour ago
             "INSERT INTO service_imports (id, user_id, status, updated_at) VALUES "
