@@ -27,6 +27,7 @@ __all__ = [
     "delete",
     "delete_abandoned",
     "get",
+    "set_job",
     "set_progress",
     "set_status",
 ]
@@ -145,7 +146,6 @@ async def set_status(
     result: dict[str, Any] | None = None,
     attempts: int | None = None,
     export_bytes: int | None = None,
-    job_id: int | None = None,
 ) -> None:
     """Record ``status`` (and whichever of the other fields are given)."""
     from psycopg.types.json import Jsonb
@@ -154,7 +154,7 @@ async def set_status(
         await connection.execute(
             "UPDATE service_imports SET status = %s, reason = %s, "
             "result = COALESCE(%s, result), attempts = COALESCE(%s, attempts), "
-            "export_bytes = COALESCE(%s, export_bytes), job_id = COALESCE(%s, job_id), "
+            "export_bytes = COALESCE(%s, export_bytes), "
             "started_at = CASE WHEN %s::text = 'processing' THEN now() ELSE started_at END, "
             "finished_at = CASE WHEN %s::text IN ('complete', 'failed') THEN now() END, "
             "updated_at = now() WHERE id = %s",
@@ -164,11 +164,18 @@ async def set_status(
                 Jsonb(result) if result is not None else None,
                 attempts,
                 export_bytes,
-                job_id,
                 status,
                 status,
                 import_id,
             ),
+        )
+
+
+async def set_job(pool: AsyncConnectionPool[Any], import_id: str, job_id: int) -> None:
+    """Record the queue's job id of the import (its status is left as it is)."""
+    async with pool.connection() as connection:
+        await connection.execute(
+            "UPDATE service_imports SET job_id = %s WHERE id = %s", (job_id, import_id)
         )
 
 

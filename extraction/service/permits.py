@@ -38,7 +38,9 @@ class Permits:
     """``cap`` permits shared by every process on the database of ``pool``.
 
     Args:
-        pool: an open async connection pool; each permit held uses one of
+        pool: an open async connection pool of autocommit connections (a
+            permit is held outside any transaction, never "idle in
+            transaction" for a whole LLM call); each permit held uses one of
             its connections, so size it to this process's own concurrency.
         cap: the number of permits in the whole cluster.
     """
@@ -54,7 +56,6 @@ class Permits:
     async def hold(self) -> AsyncIterator[int]:
         """Wait for a permit and hold it for the ``async with`` block; yields its slot."""
         async with self._pool.connection() as connection:
-            await connection.set_autocommit(True)
             slot = await self._take(connection)
             try:
                 yield slot

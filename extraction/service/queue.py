@@ -71,10 +71,14 @@ def build_queue(config: ServiceConfig) -> App:
 
 
 async def defer_import(runtime: Runtime, import_id: str, user_id: str) -> int:
-    """Queue the import; returns the job's id. One user's jobs run one at a time."""
+    """Queue the import (already recorded ``queued``); returns the job's id.
+
+    One user's jobs run one at a time. Only the job id is recorded after the
+    job exists: a worker may already have marked the import ``processing``.
+    """
     deferrer = runtime.queue.configure_task(TASK, lock=f"user:{user_id}")
     job_id: int = await deferrer.defer_async(import_id=import_id)
-    await imports.set_status(runtime.pool, import_id, "queued", job_id=job_id)
+    await imports.set_job(runtime.pool, import_id, job_id)
     return job_id
 
 

@@ -60,7 +60,12 @@ async def open_runtime(
     # Each LLM call in flight holds a connection (its permit); the rest serve the API.
     size = config.jobs_per_worker * settings.concurrency + 4
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-        config.database_url, min_size=1, max_size=size, open=False, name="service"
+        config.database_url,
+        min_size=1,
+        max_size=size,
+        open=False,
+        name="service",
+        kwargs={"autocommit": True},  # a permit's lock is held outside any transaction
     )
     await pool.open(wait=True)
     try:

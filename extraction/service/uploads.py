@@ -60,13 +60,12 @@ async def store(
 
 
 async def _insert(connection: Any, import_id: str, seq: int, data: bytes) -> None:
+    # One round trip: the piece, and the row's time, so that an upload still
+    # arriving is never taken for abandoned (imports.delete_abandoned).
     await connection.execute(
-        "INSERT INTO service_upload_pieces (import_id, seq, data) VALUES (%s, %s, %s)",
-        (import_id, seq, data),
-    )
-    # An upload still arriving is not abandoned (see imports.delete_abandoned).
-    await connection.execute(
-        "UPDATE service_imports SET updated_at = now() WHERE id = %s", (import_id,)
+        "WITH piece AS (INSERT INTO service_upload_pieces (import_id, seq, data) "
+        "VALUES (%s, %s, %s)) UPDATE service_imports SET updated_at = now() WHERE id = %s",
+        (import_id, seq, data, import_id),
     )
 
 

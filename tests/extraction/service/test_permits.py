@@ -45,7 +45,7 @@ async def _pools(url: str, count: int, size: int) -> list[AsyncConnectionPool[An
     pools = []
     for _ in range(count):
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            url, min_size=1, max_size=size, open=False
+            url, min_size=1, max_size=size, open=False, kwargs={"autocommit": True}
         )
         await pool.open(wait=True)
         pools.append(pool)
