@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chunking import Conversation
+from eval.spans import Span
 
 __all__ = [
     "Corpus",
@@ -19,21 +20,7 @@ __all__ = [
     "Gold",
     "ImportPair",
     "Query",
-    "Span",
 ]
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
-    """Characters ``[start, end)`` of one conversation's canonical text."""
-
-    conversation_id: str
-    start: int
-    end: int
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from chunking.model import Conversation
 from chunking.render import render
 from chunking.tokens import Tokenizer
 from eval.errors import EmptyEvidenceError, UnknownEvidenceError
-from eval.units import SpanUnit
+from eval.spans import Span, SpanUnit, overlap, union
 
 __all__ = [
     "EvidenceScores",
-    "EvidenceSpan",
     "char_precision",
     "evidence_spans",
     "score_evidence",
@@ -44,16 +43,6 @@ S = TypeVar("S", bound=SpanUnit)
 
 
 @dataclass(frozen=True, slots=True)
-class EvidenceSpan:
-    """The rendered span ``[start, end)`` of one gold message."""
-
-    conversation_id: str
-    message_id: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
 class EvidenceScores:
     """The scores of one query's returned spans (see the functions of the same names)."""
 
@@ -64,9 +53,7 @@ class EvidenceScores:
     results: int
 
 
-def evidence_spans(
-    conversation: Conversation, message_ids: Iterable[str]
-) -> tuple[EvidenceSpan, ...]:
+def evidence_spans(conversation: Conversation, message_ids: Iterable[str]) -> tuple[Span, ...]:
     """The rendered spans of ``message_ids`` in ``conversation``, in the order given.
 
     Raises:
@@ -82,10 +69,7 @@ def evidence_spans(
                 "message; check the dataset's evidence ids (blank messages are not rendered)"
             )
         i = where[message_id]
-        spans.append(
-            EvidenceSpan(conversation.id, message_id, rendered.message_starts[i],
-                         rendered.message_ends[i])
-        )  # fmt: skip
+        spans.append(Span(conversation.id, rendered.message_starts[i], rendered.message_ends[i]))
     return tuple(spans)
 
 
@@ -114,7 +98,7 @@ def take_within_budget(
     return taken
 
 
-def span_recall(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) -> float:
+def span_recall(returned: Iterable[SpanUnit], evidence: Sequence[Span]) -> float:
     """Mean share of each evidence turn's characters that the returned text covers.
 
     ``span_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|``. A turn cut into pieces
@@ -123,11 +107,11 @@ def span_recall(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) 
     Raises:
         EmptyEvidenceError: ``evidence`` is empty (recall is undefined).
     """
-    union = _union(returned)
-    return _mean(_covered(union, e) / (e.end - e.start) for e in _checked(evidence))
+    merged = union(returned)
+    return _mean(overlap(merged, e) / e.length for e in _checked(evidence))
 
 
-def strict_recall(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) -> float:
+def strict_recall(returned: Iterable[SpanUnit], evidence: Sequence[Span]) -> float:
     """Share of evidence turns returned whole.
 
     ``strict_recall = (1/n) * #{i : E_i ⊆ R}``: a turn counts only if every one
@@ -137,11 +121,11 @@ def strict_recall(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]
     Raises:
         EmptyEvidenceError: ``evidence`` is empty (recall is undefined).
     """
-    union = _union(returned)
-    return _mean(float(_covered(union, e) == e.end - e.start) for e in _checked(evidence))
+    merged = union(returned)
+    return _mean(float(overlap(merged, e) == e.length) for e in _checked(evidence))
 
 
-def char_precision(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan]) -> float:
+def char_precision(returned: Iterable[SpanUnit], evidence: Sequence[Span]) -> float:
     """Share of the returned characters that belong to evidence turns.
 
     ``char_precision = |R ∩ E| / |R|``, counted in characters (not tokens: spans
@@ -149,21 +133,15 @@ def char_precision(returned: Iterable[SpanUnit], evidence: Sequence[EvidenceSpan
     tokenizer). Each returned character counts once however many spans hold it.
     Nothing returned gives ``0.0``.
     """
-    union = _union(returned)
-    total = sum(end - start for intervals in union.values() for start, end in intervals)
+    merged = union(returned)
+    total = sum(span.length for span in merged)
     if not total:
         return 0.0
-    evidence_union = _union(evidence)
-    inside = sum(
-        _overlap(union.get(conversation, []), start, end)
-        for conversation, intervals in evidence_union.items()
-        for start, end in intervals
-    )
-    return inside / total
+    return sum(overlap(merged, e) for e in union(evidence)) / total
 
 
 def token_precision(
-    returned: Sequence[SpanUnit], evidence: Sequence[EvidenceSpan], tokenizer: Tokenizer
+    returned: Sequence[SpanUnit], evidence: Sequence[Span], tokenizer: Tokenizer
 ) -> float:
     """Share of the returned tokens that belong to evidence turns.
 
@@ -179,14 +157,14 @@ def token_precision(
     by_conversation: defaultdict[str, list[SpanUnit]] = defaultdict(list)
     for span in returned:
         by_conversation[span.conversation_id].append(span)
-    evidence_union = _union(evidence)
+    evidence_union = union(evidence)
     inside = 0
     for conversation, spans in by_conversation.items():
         spans.sort(key=lambda s: s.start)
-        for lo, hi in _union(spans).get(conversation, []):
-            for start, end in evidence_union.get(conversation, []):
-                a, b = max(lo, start), min(hi, end)
-                if a < b:
+        for run in union(spans):
+            for e in evidence_union:
+                a, b = max(run.start, e.start), min(run.end, e.end)
+                if e.conversation_id == conversation and a < b:
                     inside += tokenizer.count(_returned_text(spans, a, b))
     return inside / paid
 
@@ -207,7 +185,7 @@ def _returned_text(spans: Sequence[SpanUnit], start: int, end: int) -> str:
 
 def score_evidence(
     ranked: Sequence[SpanUnit],
-    evidence: Sequence[EvidenceSpan],
+    evidence: Sequence[Span],
     *,
     budget: int | None = None,
     k: int | None = None,
@@ -223,42 +201,7 @@ def score_evidence(
     )
 
 
-class _Span(Protocol):
-    @property
-    def conversation_id(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-
-
-def _union(spans: Iterable[_Span]) -> dict[str, list[tuple[int, int]]]:
-    """Per conversation, the sorted disjoint intervals covering ``spans``."""
-    grouped: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-    for span in spans:
-        if span.end > span.start:
-            grouped[span.conversation_id].append((span.start, span.end))
-    merged: dict[str, list[tuple[int, int]]] = {}
-    for conversation, intervals in grouped.items():
-        out: list[tuple[int, int]] = []
-        for start, end in sorted(intervals):
-            if out and start <= out[-1][1]:
-                out[-1] = (out[-1][0], max(out[-1][1], end))
-            else:
-                out.append((start, end))
-        merged[conversation] = out
-    return merged
-
-
-def _covered(union: dict[str, list[tuple[int, int]]], span: EvidenceSpan) -> int:
-    return _overlap(union.get(span.conversation_id, []), span.start, span.end)
-
-
-def _overlap(intervals: list[tuple[int, int]], start: int, end: int) -> int:
-    return sum(max(0, min(end, hi) - max(start, lo)) for lo, hi in intervals)
-
-
-def _checked(evidence: Sequence[EvidenceSpan]) -> Sequence[EvidenceSpan]:
+def _checked(evidence: Sequence[Span]) -> Sequence[Span]:
     if not evidence:
         raise EmptyEvidenceError("no evidence spans: recall is undefined for an empty gold set")
     return evidence

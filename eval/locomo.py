@@ -40,8 +40,9 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from chunking.model import Conversation, Message, Role
 from chunking.render import render
-from eval.dataset import Corpus, Dataset, Gold, Query, Span
+from eval.dataset import Corpus, Dataset, Gold, Query
 from eval.errors import MalformedDatasetError
+from eval.spans import Span
 
 __all__ = [
     "CATEGORIES",

@@ -18,7 +18,7 @@ from typing import Any
 from eval.dataset import Query
 from eval.metrics import METRICS
 from eval.retrieval import Retriever
-from eval.units import MessageUnit
+from eval.spans import MessageUnit
 
 __all__ = ["Plan", "measure"]
 

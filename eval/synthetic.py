@@ -10,8 +10,9 @@ from typing import Any
 
 from chunking import Conversation
 from chunking.render import render
-from eval.dataset import Corpus, Dataset, Gold, ImportPair, Query, Span
+from eval.dataset import Corpus, Dataset, Gold, ImportPair, Query
 from eval.errors import DatasetError
+from eval.spans import Span
 
 __all__ = ["load_synthetic", "read_export"]
 

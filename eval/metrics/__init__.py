@@ -1,7 +1,7 @@
 """Retrieval metrics, named by strings such as ``"recall@5"`` or ``"span_iou"``.
 
 ``METRICS`` maps a metric family to a function ``(ranked, gold, k) -> float``
-over retrieval units (:class:`eval.units.MessageUnit`: our chunks, or a peer's
+over retrieval units (:class:`eval.spans.MessageUnit`: our chunks, or a peer's
 labelled with the messages they overlap); :func:`get_metric` parses
 ``"family@k"`` (no ``@k``: the whole list).
 """
@@ -22,7 +22,7 @@ from eval.metrics.evidence import (
 from eval.metrics.ranking import mrr, ndcg, precision, recall
 from eval.metrics.relevance import relevance
 from eval.metrics.spans import pooled_span_recall, redundancy, span_iou, span_precision
-from eval.units import MessageUnit
+from eval.spans import MessageUnit
 
 __all__ = ["METRICS", "Metric", "get_metric", "relevance"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eval.dataset import Gold
-from eval.units import SpanUnit
+from eval.spans import SpanUnit
 
 __all__ = ["context_tokens"]
 

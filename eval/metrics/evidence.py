@@ -27,13 +27,8 @@ from collections.abc import Sequence
 from chunking.tokens import get_tokenizer
 from eval import evidence as _evidence
 from eval.dataset import Gold
-from eval.evidence import (
-    EvidenceSpan,
-    char_precision,
-    strict_recall,
-    token_precision,
-)
-from eval.units import SpanUnit
+from eval.evidence import char_precision, strict_recall, token_precision
+from eval.spans import Span, SpanUnit
 
 __all__ = [
     "evidence_precision",
@@ -44,9 +39,9 @@ __all__ = [
 ]
 
 
-def gold_evidence(gold: Gold) -> tuple[EvidenceSpan, ...]:
-    """The gold spans as evidence units (gold spans name no message: ``message_id`` is empty)."""
-    return tuple(EvidenceSpan(s.conversation_id, "", s.start, s.end) for s in gold.spans)
+def gold_evidence(gold: Gold) -> tuple[Span, ...]:
+    """The gold spans: each is one evidence unit."""
+    return gold.spans
 
 
 def _top(ranked: Sequence[SpanUnit], k: int | None) -> Sequence[SpanUnit]:

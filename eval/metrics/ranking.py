@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from eval.dataset import Gold
 from eval.metrics.relevance import newly_covered, relevance
-from eval.units import MessageUnit
+from eval.spans import MessageUnit
 
 __all__ = ["mrr", "ndcg", "precision", "recall"]
 

@@ -3,7 +3,7 @@
 A chunk *contains* a gold message when the message's id is among the chunk's
 ``message_ids`` (in the same conversation). Our chunker lists the messages a
 chunk's span overlaps; peer chunks are labelled by the same rule
-(:func:`eval.units.label_messages`), so a peer chunk holding part of a turn
+(:func:`eval.spans.label_messages`), so a peer chunk holding part of a turn
 contains it exactly as one of our chunks holding part of a turn does. Ranked chunk ``i`` (from 1) is
 **relevant** when it contains a gold message that no higher-ranked chunk
 contains: a chunk that only repeats gold already returned earns nothing, so
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eval.dataset import Gold
-from eval.units import MessageUnit
+from eval.spans import MessageUnit
 
 __all__ = ["gold_in", "newly_covered", "relevance"]
 

@@ -14,43 +14,12 @@ one gold span.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from eval.dataset import Gold, Span
-from eval.units import SpanUnit
+from eval.dataset import Gold
+from eval.spans import Span, SpanUnit, intersection, union
 
-__all__ = [
-    "intersection",
-    "pooled_span_recall",
-    "redundancy",
-    "span_iou",
-    "span_precision",
-    "union",
-]
-
-
-def union(spans: Iterable[Span]) -> list[Span]:
-    """Merged, sorted, non-overlapping spans covering exactly the characters of ``spans``."""
-    merged: list[Span] = []
-    for span in sorted(s for s in spans if s.end > s.start):
-        last = merged[-1] if merged else None
-        if last and last.conversation_id == span.conversation_id and span.start <= last.end:
-            merged[-1] = Span(last.conversation_id, last.start, max(last.end, span.end))
-        else:
-            merged.append(span)
-    return merged
-
-
-def intersection(a: Iterable[Span], b: Iterable[Span]) -> int:
-    """Characters in both ``U(a)`` and ``U(b)``."""
-    by_conversation: dict[str, list[Span]] = {}
-    for span in union(b):
-        by_conversation.setdefault(span.conversation_id, []).append(span)
-    total = 0
-    for span in union(a):
-        for other in by_conversation.get(span.conversation_id, []):
-            total += max(0, min(span.end, other.end) - max(span.start, other.start))
-    return total
+__all__ = ["pooled_span_recall", "redundancy", "span_iou", "span_precision"]
 
 
 def _spans(ranked: Sequence[SpanUnit], k: int | None) -> list[Span]:

@@ -1,6 +1,6 @@
 """The retrieval interface and what every strategy does before returning.
 
-A strategy ranks units (:class:`eval.units.SpanUnit`: our chunks or a peer's)
+A strategy ranks units (:class:`eval.spans.SpanUnit`: our chunks or a peer's)
 for a query; :func:`finish` then removes units whose span overlaps a
 better-ranked one (so no character is returned twice) and caps the list by
 ``k`` and by a context-token budget.
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
 from eval.evidence import take_within_budget
-from eval.units import MessageUnit, SpanUnit
+from eval.spans import MessageUnit, SpanUnit
 
 __all__ = ["Retriever", "cap", "dedup_spans", "finish"]
 
@@ -23,7 +23,7 @@ class Retriever(Protocol):
     """A retrieval strategy over one user's chunks (ours or a peer chunker's).
 
     Results carry ``message_ids`` so that every metric applies; a peer's units
-    get them by :func:`eval.units.label_messages`, the rule our chunker uses.
+    get them by :func:`eval.spans.label_messages`, the rule our chunker uses.
     """
 
     @property

@@ -16,7 +16,7 @@ from eval.retrieval.text import (
     import_extra,
     indexed_text,
 )
-from eval.units import SpanUnit
+from eval.spans import SpanUnit
 
 if TYPE_CHECKING:  # turns builds on this module; the annotation alone points back
     from eval.retrieval.turns import Messages

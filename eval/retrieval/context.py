@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 from chunking import Chunk
 from eval.retrieval.base import finish
 from eval.retrieval.bm25 import BM25Index, TierIndexes
-from eval.units import SpanUnit
+from eval.spans import SpanUnit
 
 __all__ = ["DEFAULT_WEIGHTS", "ContextBM25", "ContextRanker", "ContextWeights"]
 

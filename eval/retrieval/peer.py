@@ -1,7 +1,7 @@
 """Peer rows: the same BM25 and ``finish`` over a peer chunker's chunks.
 
 A peer's chunks (:class:`eval.peers.PeerChunk`) are labelled with the messages
-they overlap (:func:`eval.units.label_messages`, the rule our chunker uses),
+they overlap (:func:`eval.spans.label_messages`, the rule our chunker uses),
 so every metric of the report applies to them as to ours. BM25 indexes the
 peer's leaves only (for a flat peer, every chunk), as LlamaIndex's
 auto-merging retriever does.
@@ -22,7 +22,7 @@ from eval.retrieval.bm25 import BM25Index
 from eval.retrieval.context import DEFAULT_WEIGHTS, ContextRanker, ContextWeights
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates, indexed_text
 from eval.retrieval.turns import Messages, TurnRanker
-from eval.units import LabelledUnit, MessageUnit, label_messages
+from eval.spans import LabelledUnit, MessageUnit, label_messages
 
 __all__ = [
     "AUTO_MERGED",

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from chunking.model import Conversation
-from eval.units import SpanUnit
+from eval.spans import SpanUnit
 
 __all__ = [
     "DEFAULT_ANALYZER",

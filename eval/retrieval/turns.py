@@ -39,7 +39,7 @@ from eval.retrieval.base import finish
 from eval.retrieval.bm25 import BM25Index, TierIndexes
 from eval.retrieval.context import ContextBM25, ContextRanker
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates
-from eval.units import LabelledUnit, MessageUnit, SpanUnit
+from eval.spans import LabelledUnit, MessageUnit, SpanUnit
 
 __all__ = ["OWN_WEIGHT", "SPEAKER_WEIGHT", "Messages", "TurnRanker", "TurnsBM25"]
 
@@ -132,7 +132,7 @@ class TurnRanker(Generic[U]):
     Args:
         ranker: the context ranker of the units (our small chunks or a peer's leaves).
         messages: the messages of the same conversations.
-        labelled: a unit as a :class:`eval.units.MessageUnit` (itself for our
+        labelled: a unit as a :class:`eval.spans.MessageUnit` (itself for our
             chunks; a peer's leaf with the messages it overlaps).
         speaker_weight: the weight of the other speakers' turns when a question
             names one speaker.

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from chunking import Conversation, Message, conversation_text
 from eval.errors import EmptyEvidenceError, UnknownEvidenceError
 from eval.evidence import (
-    EvidenceSpan,
     char_precision,
     evidence_spans,
     score_evidence,
@@ -19,6 +18,7 @@ from eval.evidence import (
     strict_recall,
     take_within_budget,
 )
+from eval.spans import Span
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ returned_spans = st.builds(
     lambda c, s, n: Returned(c, s, s + n), conversation_ids, st.integers(0, 60), st.integers(0, 25)
 )
 evidence_turns = st.builds(
-    lambda c, s, n: EvidenceSpan(c, f"m{s}", s, s + n),
+    lambda c, s, n: Span(c, s, s + n),
     conversation_ids,
     st.integers(0, 60),
     st.integers(1, 25),
@@ -99,7 +99,7 @@ def test_budget_stops_at_the_first_span_that_does_not_fit():
 
 
 def test_a_fragment_scores_its_share_but_not_strictly():
-    evidence = [EvidenceSpan("a", "m1", 10, 30)]
+    evidence = [Span("a", 10, 30)]
     fragment = [Returned("a", 0, 20)]
     assert span_recall(fragment, evidence) == 0.5
     assert strict_recall(fragment, evidence) == 0.0
@@ -107,21 +107,21 @@ def test_a_fragment_scores_its_share_but_not_strictly():
 
 
 def test_pieces_that_together_hold_the_turn_count_strictly():
-    evidence = [EvidenceSpan("a", "m1", 10, 30)]
+    evidence = [Span("a", 10, 30)]
     pieces = [Returned("a", 20, 35), Returned("a", 5, 20)]
     assert strict_recall(pieces, evidence) == 1.0
     assert span_recall(pieces, evidence) == 1.0
 
 
 def test_overlapping_spans_are_not_counted_twice():
-    evidence = [EvidenceSpan("a", "m1", 0, 10)]
+    evidence = [Span("a", 0, 10)]
     same_twice = [Returned("a", 0, 20), Returned("a", 0, 20), Returned("a", 5, 15)]
     assert char_precision(same_twice, evidence) == 0.5
     assert span_recall(same_twice, evidence) == 1.0
 
 
 def test_other_conversations_do_not_count():
-    evidence = [EvidenceSpan("a", "m1", 0, 10), EvidenceSpan("b", "m1", 0, 10)]
+    evidence = [Span("a", 0, 10), Span("b", 0, 10)]
     returned = [Returned("b", 0, 10)]
     assert span_recall(returned, evidence) == 0.5
     assert strict_recall(returned, evidence) == 0.5
@@ -129,7 +129,7 @@ def test_other_conversations_do_not_count():
 
 
 def test_edge_cases():
-    evidence = [EvidenceSpan("a", "m1", 0, 10)]
+    evidence = [Span("a", 0, 10)]
     assert char_precision([], evidence) == 0.0
     assert span_recall([], evidence) == 0.0
     with pytest.raises(EmptyEvidenceError, match="empty gold set"):
@@ -139,7 +139,7 @@ def test_edge_cases():
 
 
 def test_score_evidence_applies_the_budget_first():
-    evidence = [EvidenceSpan("a", "m1", 0, 10), EvidenceSpan("a", "m2", 50, 60)]
+    evidence = [Span("a", 0, 10), Span("a", 50, 60)]
     ranked = [Returned("a", 0, 10, 8), Returned("a", 40, 70, 30)]
     tight = score_evidence(ranked, evidence, budget=20)
     assert (tight.span_recall, tight.strict_recall, tight.char_precision) == (0.5, 0.5, 1.0)
@@ -161,7 +161,7 @@ def test_evidence_spans_cover_the_rendered_message_with_its_label():
         ),
     )
     spans = evidence_spans(conversation, ["3", "1"])
-    assert [(s.message_id, s.start, s.end) for s in spans] == [("3", 25, 35), ("1", 0, 23)]
+    assert spans == (Span("c", 25, 35), Span("c", 0, 23))
     text = conversation_text(conversation)
     assert [text[s.start : s.end] for s in spans] == ["Bot: Nice!", "User: I live in Lisbon."]
     with pytest.raises(UnknownEvidenceError, match="'2' is not a rendered message"):

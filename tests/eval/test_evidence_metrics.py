@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval.dataset import Gold, Span
-from eval.evidence import EvidenceSpan
+from eval.dataset import Gold
 from eval.metrics import METRICS, get_metric
+from eval.spans import Span
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def test_token_precision_counts_returned_evidence_tokens_once_against_tokens_pai
             token_count=tokenizer.count(text[start:end]),
         )  # fmt: skip
 
-    evidence = [EvidenceSpan("c", "a", 0, turn)]
+    evidence = [Span("c", 0, turn)]
     whole = unit("w", 0, len(text))
     assert token_precision([whole], evidence, tokenizer) == pytest.approx(
         tokenizer.count(text[:turn]) / whole.token_count

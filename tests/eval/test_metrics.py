@@ -5,10 +5,11 @@ import pytrec_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval.dataset import Gold, Span
+from eval.dataset import Gold
 from eval.errors import UnknownNameError
 from eval.metrics import METRICS, get_metric
 from eval.metrics.relevance import relevance
+from eval.spans import Span
 from tests.eval.helpers import chunk
 
 # --- slow, obviously-correct references -------------------------------------------------

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from chunking import Conversation, Message, chunk_conversations
 from chunking.render import render
-from eval.units import label_messages, messages_overlapping
+from eval.spans import label_messages, messages_overlapping
 
 words = st.text(alphabet="ab \n", min_size=0, max_size=30)
 

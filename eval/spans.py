@@ -1,4 +1,12 @@
-"""Retrieval units: what a retriever indexes and returns, whoever chunked it.
+"""Spans of conversation text: the one span type, its algebra, and retrieval units.
+
+:class:`Span` is characters ``[start, end)`` of one conversation's canonical
+text (``chunking.conversation_text``): a gold answer, an evidence turn, or
+where a returned unit lies. :func:`union` and :func:`overlap` are the only
+interval algebra of the harness; every span and evidence metric is built on
+them, so overlapping text is never counted twice anywhere.
+
+Retrieval units are what a retriever indexes and returns, whoever chunked it.
 
 A unit is a span ``[start, end)`` of one conversation's canonical text
 (``chunking.conversation_text``) with its content and cl100k token count:
@@ -17,12 +25,80 @@ that rule for chunkers that do not record message ids themselves.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from chunking.render import RenderedConversation
 
-__all__ = ["LabelledUnit", "MessageUnit", "SpanUnit", "label_messages", "messages_overlapping"]
+__all__ = [
+    "LabelledUnit",
+    "Located",
+    "MessageUnit",
+    "Span",
+    "SpanUnit",
+    "intersection",
+    "label_messages",
+    "messages_overlapping",
+    "overlap",
+    "union",
+]
+
+
+class Located(Protocol):
+    """Anything that lies at ``[start, end)`` of one conversation's text."""
+
+    @property
+    def conversation_id(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Characters ``[start, end)`` of one conversation's canonical text."""
+
+    conversation_id: str
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def union(spans: Iterable[Located]) -> list[Span]:
+    """Merged, sorted, disjoint spans covering exactly the characters of ``spans``.
+
+    >>> union([Span("c", 5, 9), Span("c", 0, 6), Span("d", 0, 1), Span("c", 9, 9)])
+    [Span(conversation_id='c', start=0, end=9), Span(conversation_id='d', start=0, end=1)]
+    """
+    merged: list[Span] = []
+    located = (Span(s.conversation_id, s.start, s.end) for s in spans if s.end > s.start)
+    for span in sorted(located):
+        last = merged[-1] if merged else None
+        if last and last.conversation_id == span.conversation_id and span.start <= last.end:
+            merged[-1] = Span(last.conversation_id, last.start, max(last.end, span.end))
+        else:
+            merged.append(span)
+    return merged
+
+
+def overlap(merged: Sequence[Span], span: Located) -> int:
+    """Characters of ``span`` inside ``merged`` (a :func:`union`: disjoint, so none twice)."""
+    return sum(
+        max(0, min(span.end, m.end) - max(span.start, m.start))
+        for m in merged
+        if m.conversation_id == span.conversation_id
+    )
+
+
+def intersection(a: Iterable[Located], b: Iterable[Located]) -> int:
+    """Characters in both the union of ``a`` and the union of ``b``."""
+    merged = union(b)
+    return sum(overlap(merged, span) for span in union(a))
 
 
 class SpanUnit(Protocol):
