@@ -45,12 +45,12 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same ru
 
 # The hard users (fixtures/hard): questions on which the rows separate; fixtures/synthetic stays the sweep's.
 DATASET ?= fixtures/hard
-EVAL_OUT ?= eval/reports/latest
+EVAL_OUT ?= reports/latest
 # LoCoMo-format dev data (CC BY-NC, never committed): used by SWEEP=1 and eval-locomo when present.
 LOCOMO ?= ../shared/data/locomo/dev.json
 SWEEP_DATASETS = fixtures/synthetic $(wildcard $(LOCOMO))
 
-eval: $(STAMP) ## Evaluate on the fixtures (DATASET=..., SWEEP=1 adds the tier-budget sweep); report in eval/reports/latest/
+eval: $(STAMP) ## Evaluate on the fixtures (DATASET=..., SWEEP=1 adds the tier-budget sweep); report in reports/latest/
 	$(BIN)/python -m eval run --dataset $(DATASET) --out $(EVAL_OUT)
 ifeq ($(SWEEP),1)
 	$(BIN)/python -m eval sweep $(foreach d,$(SWEEP_DATASETS),--dataset $(d)) --out $(EVAL_OUT)/sweep
@@ -61,8 +61,8 @@ eval-check: eval ## Run eval, then fail on a regression against benchmarks/basel
 
 eval-locomo: $(STAMP) ## Evaluate on LoCoMo dev (LOCOMO=...) and gate it against benchmarks/baselines/eval-locomo.json; skipped when absent
 	@if [ -f "$(LOCOMO)" ]; then \
-		$(BIN)/python -m eval run --dataset $(LOCOMO) --out eval/reports/locomo && \
-		$(BIN)/python -m eval check --metrics eval/reports/locomo/metrics.json --baseline benchmarks/baselines/eval-locomo.json; \
+		$(BIN)/python -m eval run --dataset $(LOCOMO) --out reports/locomo && \
+		$(BIN)/python -m eval check --metrics reports/locomo/metrics.json --baseline benchmarks/baselines/eval-locomo.json; \
 	else echo "eval-locomo: $(LOCOMO) not found; LoCoMo evaluation skipped"; fi
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv, import every module

@@ -8,9 +8,9 @@ imported only when used.
 """
 
 from eval.config import EvalConfig
-from eval.loading import load_dataset
+from eval.datasets.loading import load_dataset
 from eval.metrics import METRICS, get_metric
-from eval.report import write_report
+from eval.report.write import write_report
 from eval.retrieval import STRATEGIES
 from eval.runner import evaluate
 

@@ -14,19 +14,18 @@ from typing import Any
 
 from chunking.command_line import HelpFormatter, add_version, version_every_command
 from eval.baseline import check, make_baseline, ungated_peers
-from eval.compare import summary_rows
 from eval.config import EvalConfig
+from eval.datasets.loading import load_dataset
 from eval.errors import EvalError
-from eval.loading import load_dataset
-from eval.report import write_report
+from eval.metrics.compare import summary_rows
+from eval.report.write import write_report, write_sweep
 from eval.runner import evaluate
-from eval.sweep import sweep
-from eval.sweep_report import write_sweep
+from eval.tuning.sweep import sweep
 
 __all__ = ["main", "script"]
 
 DEFAULT_DATASET = Path("fixtures/hard")
-DEFAULT_OUT = Path("eval/reports/latest")
+DEFAULT_OUT = Path("reports/latest")
 DEFAULT_BASELINE = Path("benchmarks/baselines/eval.json")
 
 
@@ -68,9 +67,6 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="the report's directory"
-    )
-    run.add_argument(
-        "--chunker", default="tiers", help="chunker to evaluate (eval.chunkers.CHUNKERS)"
     )
     run.add_argument(
         "--peers",
@@ -136,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
     _quiet_bm25s()
     notify(f"loading {args.dataset}")
     dataset = load_dataset(args.dataset)
-    config = EvalConfig(chunker=args.chunker)
+    config = EvalConfig()
     if args.peers is not None:
         config = replace(config, peers=tuple(filter(None, args.peers.split(","))))
     results = evaluate(dataset, config=config, notify=notify)

@@ -1,11 +1,11 @@
-"""What one evaluation run measures: chunker, strategies, peers, cut-offs and budgets."""
+"""What one evaluation run measures: strategies, peers, cut-offs and budgets."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from eval.chunkers import CHUNKERS
+from eval.budgets import HEADLINE_BUDGET
 from eval.errors import UnknownNameError
 from eval.metrics import METRICS
 from eval.peers import PEERS
@@ -49,7 +49,6 @@ class EvalConfig:
     """Options of a run, validated once.
 
     Attributes:
-        chunker: a key of ``eval.chunkers.CHUNKERS``.
         strategies: keys of ``eval.retrieval.STRATEGIES``.
         peers: keys of ``eval.peers.PEERS``, measured as extra rows ``peer:<name>``
             (a peer whose extra is not installed is skipped and reported).
@@ -68,7 +67,6 @@ class EvalConfig:
             ``run_budget`` that is not one of ``budgets``.
     """
 
-    chunker: str = "tiers"
     strategies: tuple[str, ...] = tuple(STRATEGIES)
     peers: tuple[str, ...] = tuple(PEERS)
     ks: tuple[int, ...] = (1, 3, 5, 10, 20)
@@ -76,13 +74,11 @@ class EvalConfig:
     at_k: tuple[str, ...] = _AT_K
     at_budget: tuple[str, ...] = _AT_BUDGET
     max_results: int = 1000
-    run_budget: int = 1024
+    run_budget: int = HEADLINE_BUDGET
     analyzer: Analyzer = DEFAULT_ANALYZER
     index_dates: bool = True
 
     def __post_init__(self) -> None:
-        if self.chunker not in CHUNKERS:
-            raise UnknownNameError("chunker", self.chunker, CHUNKERS)
         for name in self.strategies:
             if name not in STRATEGIES:
                 raise UnknownNameError("strategy", name, STRATEGIES)

@@ -1,7 +1,7 @@
 """One query under one retriever: every figure at every cut-off and budget.
 
 The one measuring loop of the harness: :func:`eval.runner.evaluate` and
-:func:`eval.sweep.sweep` both call :func:`measure`, so a figure of the same
+:func:`eval.tuning.sweep.sweep` both call :func:`measure`, so a figure of the same
 name means the same thing in ``metrics.json`` and ``sweep.json``. Each figure
 is a metric of :data:`eval.metrics.METRICS` applied to what the retriever
 returned: ``search(k=k)`` for each cut-off ``k`` (the metric sees the top
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eval.dataset import Query
+from eval.datasets.model import Query
 from eval.metrics import METRICS
 from eval.retrieval import Retriever
 from eval.spans import MessageUnit

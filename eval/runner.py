@@ -2,27 +2,28 @@
 
 :func:`evaluate` returns a JSON-ready dict: the body of ``metrics.json``, plus
 ``per_query`` (every query's figures per row and the messages returned at
-``config.run_budget``), which :func:`eval.report.write_report` writes as TREC
+``config.run_budget``), which :func:`eval.report.write.write_report` writes as TREC
 run files and JSON Lines instead. Each row's means carry bootstrap intervals
 over queries, and ``comparisons`` holds our best row against the best peer row
-with paired p-values (:mod:`eval.significance`). It is pure apart from the
+with paired p-values (:mod:`eval.metrics.significance`). It is pure apart from the
 ``notify`` callback that reports progress.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from statistics import fmean
 from typing import Any
 
-from chunking import Chunk, Conversation
-from eval.chunkers import CHUNKERS
-from eval.compare import against_best_peer
+from chunking import Chunk, Conversation, chunk_conversations
 from eval.config import EvalConfig
-from eval.cost import collect_cost
-from eval.dataset import Dataset, Query
-from eval.duplicates import (
+from eval.datasets.model import Dataset, Query
+from eval.errors import DatasetError
+from eval.measure import Plan, measure
+from eval.metrics.compare import against_best_peer
+from eval.metrics.cost import collect_cost
+from eval.metrics.duplicates import (
     NEAR_DUPLICATE_THRESHOLD,
     SHINGLE_SIZE,
     duplicate_rows,
@@ -30,10 +31,9 @@ from eval.duplicates import (
     mixed_versions,
     near_duplicates,
 )
-from eval.errors import DatasetError
-from eval.measure import Plan, measure
+from eval.metrics.reimport import state_delta
+from eval.metrics.significance import interval
 from eval.peers import peer_chunks
-from eval.reimport import state_delta
 from eval.retrieval import (
     STRATEGIES,
     PeerIndex,
@@ -44,7 +44,6 @@ from eval.retrieval import (
 )
 from eval.retrieval.text import Analyzer, MessageDates, message_dates
 from eval.retrieval.turns import Messages
-from eval.significance import interval
 
 __all__ = ["Notify", "evaluate"]
 
@@ -63,8 +62,7 @@ def evaluate(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     notify(f"chunking {sum(len(c.conversations) for c in dataset.corpora)} conversations")
-    chunker = CHUNKERS[config.chunker]
-    chunks = {corpus.user_id: chunker(corpus.conversations) for corpus in dataset.corpora}
+    chunks = {corpus.user_id: _chunk(corpus.conversations) for corpus in dataset.corpora}
     timings["chunking_s"] = time.perf_counter() - started
     results: dict[str, Any] = {
         "config": config.to_dict(),
@@ -77,7 +75,7 @@ def evaluate(
     notify("looking for duplicates")
     results["duplicates"] = _duplicates(chunks)
     notify("measuring re-import")
-    results["reimport"] = _reimport(dataset, chunker)
+    results["reimport"] = _reimport(dataset)
     notify("measuring extraction cost (offline stand-in LLM)")
     results["cost"] = collect_cost(
         [conversation for corpus in dataset.corpora for conversation in corpus.conversations]
@@ -336,13 +334,18 @@ def _duplicates(chunks: dict[str, list[Chunk]]) -> dict[str, Any]:
     }
 
 
-def _reimport(dataset: Dataset, chunker: Callable[..., list[Chunk]]) -> dict[str, Any] | None:
+def _chunk(conversations: Iterable[Conversation]) -> list[Chunk]:
+    """Our three tiers of ``conversations``, with the default settings: what a service stores."""
+    return list(chunk_conversations(conversations))
+
+
+def _reimport(dataset: Dataset) -> dict[str, Any] | None:
     if not dataset.imports:
         return None
     totals: dict[str, Any] = {"unchanged_export": {}, "overlapping_export": {}}
     for pair in dataset.imports:
-        first, second = chunker(pair.first), chunker(pair.second)
-        again = state_delta(first, chunker(pair.first))
+        first, second = _chunk(pair.first), _chunk(pair.second)
+        again = state_delta(first, _chunk(pair.first))
         later = state_delta(first, second, changed=pair.changed)
         for label, delta in (("unchanged_export", again), ("overlapping_export", later)):
             for field in delta.__slots__:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from eval.dataset import Gold
+from eval.datasets.model import Gold
 from eval.errors import UnknownNameError
 from eval.metrics.context import context_tokens
 from eval.metrics.evidence import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eval.dataset import Gold
+from eval.datasets.model import Gold
 from eval.spans import SpanUnit
 
 __all__ = ["context_tokens"]

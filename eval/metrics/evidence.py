@@ -1,18 +1,18 @@
 """Evidence metrics: each gold span is one evidence unit (in LoCoMo files, an evidence turn).
 
-Thin registry adapters over :mod:`eval.evidence`, scored on the top ``k``
+Thin registry adapters over :mod:`eval.metrics.coverage`, scored on the top ``k``
 units (``None``: the whole list, already cut to a context budget by the
 retriever). ``E_i`` is gold span ``i`` of ``gold.spans``, ``n`` their number,
 ``R`` the union of the returned characters:
 
 - ``span_recall = (1/n) * sum_i |R ∩ E_i| / |E_i|`` (a fragment scores its share; the
-  report's span recall, and :func:`eval.evidence.span_recall`; the pooled
+  report's span recall, and :func:`eval.metrics.coverage.span_recall`; the pooled
   ``|R ∩ U(E)| / |U(E)|`` is ``pooled_span_recall`` of :mod:`eval.metrics.spans`);
 - ``evidence_strict_recall = (1/n) * #{i : E_i ⊆ R}`` (only whole turns count);
 - ``evidence_precision = |R ∩ U(E)| / |R|`` in characters, each counted once;
 - ``evidence_token_precision``: the cl100k tokens of the returned evidence text
   over the returned units' token counts (what a prompt pays; see
-  :func:`eval.evidence.token_precision`).
+  :func:`eval.metrics.coverage.token_precision`).
 
 A query without gold spans scores 0.0 on all four, the registry's convention
 for a query with nothing to find (see :mod:`eval.metrics.ranking`); the run
@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chunking.tokens import get_tokenizer
-from eval import evidence as _evidence
-from eval.dataset import Gold
-from eval.evidence import char_precision, strict_recall, token_precision
+from eval.datasets.model import Gold
+from eval.metrics import coverage as _evidence
+from eval.metrics.coverage import char_precision, strict_recall, token_precision
 from eval.spans import Span, SpanUnit
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from eval.dataset import Gold
+from eval.datasets.model import Gold
 from eval.metrics.relevance import newly_covered, relevance
 from eval.spans import MessageUnit
 
@@ -66,7 +66,7 @@ def ndcg(ranked: Sequence[MessageUnit], gold: Gold, k: int | None) -> float:
     It is 1 only when each gold message comes in its own chunk: one chunk that
     holds two gold messages at rank 1 scores 1 / (1 + 1/log2 3) = .613. So
     nDCG favours fine units; compare unit sizes by the evidence figures at a
-    token budget (:mod:`eval.evidence`), which do not have this bias.
+    token budget (:mod:`eval.metrics.coverage`), which do not have this bias.
     """
     if not gold.messages:
         return 0.0

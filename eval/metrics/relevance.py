@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eval.dataset import Gold
+from eval.datasets.model import Gold
 from eval.spans import MessageUnit
 
 __all__ = ["gold_in", "newly_covered", "relevance"]

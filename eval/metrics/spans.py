@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eval.dataset import Gold
+from eval.datasets.model import Gold
 from eval.spans import Span, SpanUnit, intersection, union
 
 __all__ = ["pooled_span_recall", "redundancy", "span_iou", "span_precision"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
-from eval.evidence import take_within_budget
+from eval.metrics.coverage import take_within_budget
 from eval.spans import MessageUnit, SpanUnit
 
 __all__ = ["Retriever", "cap", "dedup_spans", "finish"]

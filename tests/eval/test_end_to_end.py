@@ -6,7 +6,7 @@ import pytest
 
 from chunking import conversation_text
 from eval.cli import main
-from eval.loading import load_dataset
+from eval.datasets.loading import load_dataset
 from fixtures.generate import generate
 
 

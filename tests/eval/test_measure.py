@@ -3,12 +3,12 @@
 import pytest
 
 from chunking import chunk_conversations
-from eval import sweep as sweep_module
 from eval.config import EvalConfig
-from eval.loading import load_dataset
+from eval.datasets.loading import load_dataset
 from eval.measure import Plan, measure
 from eval.metrics import METRICS
 from eval.retrieval import TierBM25, TierIndexes
+from eval.tuning import sweep as sweep_module
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import pytest
 
 from eval.cli import main
 from eval.config import EvalConfig
+from eval.datasets.loading import load_dataset
 from eval.errors import UnknownNameError
-from eval.loading import load_dataset
 from eval.peers import PEERS
-from eval.report import write_report
+from eval.report.write import write_report
 from eval.runner import evaluate
 
 FAST = {"strategies": ("bm25:small",), "ks": (1, 5), "budgets": (512, 1024, 2048)}

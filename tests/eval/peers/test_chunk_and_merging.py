@@ -82,7 +82,7 @@ def test_a_missing_extra_names_the_install_command(monkeypatch):
 
 def test_importing_eval_does_not_import_the_peer_libraries():
     code = (
-        "import sys, eval, eval.peers, eval.locomo, eval.evidence\n"
+        "import sys, eval, eval.peers, eval.datasets.locomo, eval.metrics.coverage\n"
         "heavy = [m for m in ('langchain_text_splitters', 'llama_index', 'chonkie', 'nltk',"
         " 'numpy') if m in sys.modules]\n"
         "sys.exit(', '.join(heavy) or 0)"

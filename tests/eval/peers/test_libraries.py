@@ -9,7 +9,7 @@ import pytest
 
 from chunking import conversation_text
 from chunking.tokens import get_tokenizer
-from eval.locomo import read_locomo
+from eval.datasets.locomo import read_locomo
 from eval.peers import PEERS, peer_chunks
 from eval.peers.langchain import recursive_chunks
 from eval.peers.llamaindex import hierarchical_chunks

