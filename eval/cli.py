@@ -138,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
     results = evaluate(dataset, config=config, notify=notify)
     notify("writing the report")
     report = write_report(results, args.out)
-    header, rows = summary_rows(results["retrieval"])
+    header, rows = summary_rows(results.retrieval)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print(
@@ -147,15 +147,15 @@ def _run(args: argparse.Namespace) -> int:
                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             )
         )
-    dup = results["duplicates"]
+    dup = results.duplicates
     print(
         f"identical-text chunks per tier {dup['exact']}; duplicate rows {dup['rows']}; "
         f"near pairs {dup['near']}"
     )
-    if results.get("reimport"):
+    if results.reimport:
         again, later = (
-            results["reimport"]["unchanged_export"],
-            results["reimport"]["overlapping_export"],
+            results.reimport["unchanged_export"],
+            results.reimport["overlapping_export"],
         )
         print(
             f"re-import rows added: unchanged export {again['added']}, overlapping {later['added']}"

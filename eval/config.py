@@ -98,4 +98,13 @@ class EvalConfig:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The options as ``metrics.json`` holds them (tuples as lists)."""
+        return {name: _json_ready(value) for name, value in asdict(self).items()}
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    return value

@@ -1,12 +1,13 @@
 """One evaluation run: chunk the dataset, measure retrieval, duplicates and re-import.
 
-:func:`evaluate` returns a JSON-ready dict: the body of ``metrics.json``, plus
-``per_query`` (every query's figures per row and the messages returned at
-``config.run_budget``), which :func:`eval.report.write.write_report` writes as TREC
-run files and JSON Lines instead. Each row's means carry bootstrap intervals
-over queries, and ``comparisons`` holds our best row against the best peer row
-with paired p-values (:mod:`eval.metrics.significance`). It is pure apart from the
-``notify`` callback that reports progress.
+:func:`evaluate` returns :class:`eval.results.RunResults`: the body of
+``metrics.json``, plus ``per_query`` (every query's figures per row and the
+messages returned at ``config.run_budget``), which
+:func:`eval.report.write.write_report` writes as TREC run files and JSON Lines.
+Each row's means carry bootstrap intervals over queries, and ``comparisons``
+holds our best row against the best peer row with paired p-values
+(:mod:`eval.metrics.significance`). It is pure apart from the ``notify``
+callback that reports progress.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from eval.metrics.duplicates import (
     near_duplicates,
 )
 from eval.metrics.reimport import state_delta
-from eval.metrics.significance import interval
+from eval.metrics.significance import Interval, interval
 from eval.peers import peer_chunks
+from eval.results import RowFigures, RunResults
 from eval.retrieval import (
     STRATEGIES,
     PeerIndex,
@@ -56,7 +58,7 @@ def _silent(_: str) -> None:
 
 def evaluate(
     dataset: Dataset, *, config: EvalConfig | None = None, notify: Notify = _silent
-) -> dict[str, Any]:
+) -> RunResults:
     """Measure ``dataset`` under ``config``; see ``report.md`` for what each figure means."""
     config = config or EvalConfig()
     timings: dict[str, float] = {}
@@ -64,33 +66,38 @@ def evaluate(
     notify(f"chunking {sum(len(c.conversations) for c in dataset.corpora)} conversations")
     chunks = {corpus.user_id: _chunk(corpus.conversations) for corpus in dataset.corpora}
     timings["chunking_s"] = time.perf_counter() - started
-    results: dict[str, Any] = {
-        "config": config.to_dict(),
-        "dataset": _describe(dataset, chunks),
-    }
-    results["retrieval"], results["peers"], rows = _retrieval(dataset, chunks, config, notify)
+    retrieval, peers, rows = _retrieval(dataset, chunks, config, notify)
     values = {name: _values(per_query) for name, per_query in rows.items()}
-    results["comparisons"] = {"ours_vs_best_peer": against_best_peer(results["retrieval"], values)}
+    comparisons = {"ours_vs_best_peer": against_best_peer(retrieval, values)}
     timings["retrieval_s"] = time.perf_counter() - started - timings["chunking_s"]
     notify("looking for duplicates")
-    results["duplicates"] = _duplicates(chunks)
+    duplicates = _duplicates(chunks)
     notify("measuring re-import")
-    results["reimport"] = _reimport(dataset)
+    reimport = _reimport(dataset)
     notify("measuring extraction cost (offline stand-in LLM)")
-    results["cost"] = collect_cost(
+    cost = collect_cost(
         [conversation for corpus in dataset.corpora for conversation in corpus.conversations]
     )
     timings["total_s"] = time.perf_counter() - started
-    results["timings"] = {name: round(value, 3) for name, value in timings.items()}
-    results["per_query"] = {
-        "run_budget": config.run_budget,
-        "queries": [
-            {"id": q.id, "user": q.user_id, "kind": q.kind, "gold": sorted(q.gold.messages)}
-            for q in dataset.queries
-        ],
-        "rows": rows,
-    }
-    return results
+    return RunResults(
+        config=config.to_dict(),
+        dataset=_describe(dataset, chunks),
+        retrieval=retrieval,
+        peers=peers,
+        comparisons=comparisons,
+        duplicates=duplicates,
+        reimport=reimport,
+        cost=cost,
+        timings={name: round(value, 3) for name, value in timings.items()},
+        per_query={
+            "run_budget": config.run_budget,
+            "queries": [
+                {"id": q.id, "user": q.user_id, "kind": q.kind, "gold": sorted(q.gold.messages)}
+                for q in dataset.queries
+            ],
+            "rows": rows,
+        },
+    )
 
 
 def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any]:
@@ -121,7 +128,7 @@ def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any
 
 def _retrieval(
     dataset: Dataset, chunks: dict[str, list[Chunk]], config: EvalConfig, notify: Notify
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[dict[str, Any]]]]:
+) -> tuple[dict[str, RowFigures], dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """Figures of every row (ours, then the peers'), what happened to the peers, per-query rows.
 
     Every row's per-query list holds the same queries in the same order (users
@@ -165,11 +172,12 @@ def _retrieval(
         for row in peer_rows(name):
             rows.pop(row, None)
     retrieval = {
-        name: {
-            "deduplicates": about.get(name, {}).get("deduplicates", True),
-            "source": "peer" if name.startswith("peer:") else "ours",
-            **_summarise(per_query, config),
-        }
+        name: _summarise(
+            per_query,
+            config,
+            source="peer" if name.startswith("peer:") else "ours",
+            deduplicates=about.get(name, {}).get("deduplicates", True),
+        )
         for name, per_query in rows.items()
     }
     return retrieval, peers.summary(), rows
@@ -246,7 +254,9 @@ _WITH_INTERVALS = ("recall", "span_recall", "evidence_strict_recall")
 """The figures that get a bootstrap interval, at each k and budget measured (the headline ones)."""
 
 
-def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:
+def _summarise(
+    per_query: list[dict[str, Any]], config: EvalConfig, *, source: str, deduplicates: bool
+) -> RowFigures:
     def mean(rows: list[dict[str, Any]], group: str, key: int, metric: str) -> float:
         return round(fmean(row[group][key][metric] for row in rows), 6) if rows else 0.0
 
@@ -261,34 +271,32 @@ def _summarise(per_query: list[dict[str, Any]], config: EvalConfig) -> dict[str,
         return {**at_k, **at_budget}
 
     kinds = sorted({row["kind"] for row in per_query})
-    return {
-        "queries": len(per_query),
-        "at_k": {
-            str(k): {m: mean(per_query, "at_k", k, m) for m in config.at_k} for k in config.ks
-        },
-        "at_budget": {
+    return RowFigures(
+        source=source,
+        deduplicates=deduplicates,
+        queries=len(per_query),
+        at_k={str(k): {m: mean(per_query, "at_k", k, m) for m in config.at_k} for k in config.ks},
+        at_budget={
             str(b): {m: mean(per_query, "at_budget", b, m) for m in config.at_budget}
             for b in config.budgets
         },
-        "by_kind": {
-            kind: kind_figures([r for r in per_query if r["kind"] == kind]) for kind in kinds
-        },
-        "intervals": {
+        by_kind={kind: kind_figures([r for r in per_query if r["kind"] == kind]) for kind in kinds},
+        intervals={
             "at_k": _intervals(per_query, "at_k", config.ks, config.at_k),
             "at_budget": _intervals(per_query, "at_budget", config.budgets, config.at_budget),
         },
-    }
+    )
 
 
 def _intervals(
     per_query: list[dict[str, Any]], group: str, keys: tuple[int, ...], measured: tuple[str, ...]
-) -> dict[str, dict[str, dict[str, float]]]:
+) -> dict[str, dict[str, Interval]]:
     """Key -> metric -> the mean and 95% bootstrap interval over queries (of _WITH_INTERVALS)."""
     if not per_query:
         return {}
     return {
         str(key): {
-            m: interval([r[group][key][m] for r in per_query]).to_dict()
+            m: Interval.from_dict(interval([r[group][key][m] for r in per_query]).to_dict())
             for m in _WITH_INTERVALS
             if m in measured
         }

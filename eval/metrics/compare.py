@@ -9,6 +9,7 @@ from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
 from eval.metrics.significance import interval, paired_test
+from eval.results import RowFigures
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -25,11 +26,14 @@ __all__ = [
 VERSUS_METRICS = (("span recall", "span_recall"), ("strict recall", "evidence_strict_recall"))
 """(label, metric) compared at each of :data:`eval.budgets.HEADLINE_BUDGETS`."""
 
+Rows = Mapping[str, RowFigures]
+"""Row name -> its figures, in the run's order (ours, then the peers')."""
+
 PerQuery = Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]]
 """Row -> budget (as a string) -> metric -> one value per query, the same query order per row."""
 
 
-def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[str, Any]:
+def against_best_peer(retrieval: Rows, per_query: PerQuery) -> dict[str, Any]:
     """Our best row against the best peer row, per budget and metric, with paired p-values.
 
     Our best row is ours with the highest ``span_recall`` at
@@ -42,11 +46,10 @@ def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[st
 
     Returns:
         ``{"best": row, "checks": [...]}``; empty when there is no peer row or
-        none of ours. A row is a peer's when its ``source`` says so (or, in
-        older metrics without ``source``, when its name starts with ``peer:``).
+        none of ours.
     """
-    ours = [n for n, f in retrieval.items() if _source(n, f) == "ours" and n in per_query]
-    peers = [n for n, f in retrieval.items() if _source(n, f) == "peer" and n in per_query]
+    ours = [n for n, f in retrieval.items() if not f.is_peer and n in per_query]
+    peers = [n for n, f in retrieval.items() if f.is_peer and n in per_query]
     if not ours or not peers:
         return {}
     best = max(ours, key=lambda n: _figure(retrieval[n], HEADLINE_BUDGET, "span_recall"))
@@ -69,20 +72,20 @@ def against_best_peer(retrieval: dict[str, Any], per_query: PerQuery) -> dict[st
     return {"best": best, "checks": checks}
 
 
-def featured_rows(retrieval: dict[str, Any], *, ours: int = 2, peers: int = 2) -> list[str]:
+def featured_rows(retrieval: Rows, *, ours: int = 2, peers: int = 2) -> list[str]:
     """Our ``ours`` best rows, then the ``peers`` best peer rows, by span recall at 1,024 tokens.
 
     The rows the report's summary and plots show (the full tables show all).
     Ties keep the order of ``retrieval``.
 
     >>> def row(source, value):
-    ...     return {"source": source, "at_budget": {"1024": {"span_recall": value}}}
+    ...     return RowFigures(source, at_budget={"1024": {"span_recall": value}})
     >>> featured_rows({"a": row("ours", .5), "b": row("ours", .7), "peer:c": row("peer", .6)})
     ['b', 'a', 'peer:c']
     """
 
     def best(source: str, count: int) -> list[str]:
-        names = [n for n, f in retrieval.items() if _source(n, f) == source]
+        names = [n for n, f in retrieval.items() if f.source == source]
         return sorted(names, key=lambda n: -_figure(retrieval[n], HEADLINE_BUDGET, "span_recall"))[
             :count
         ]
@@ -96,22 +99,17 @@ def _verdict(significant: bool, difference: float) -> str:
     return "ours higher" if difference > 0 else "peer higher"
 
 
-def _source(name: str, row: dict[str, Any]) -> str:
-    return str(row.get("source") or ("peer" if name.startswith("peer:") else "ours"))
-
-
-def redundancy_by_row(retrieval: dict[str, Any]) -> dict[str, float]:
+def redundancy_by_row(retrieval: Rows) -> dict[str, float]:
     """Each row's cross-tier redundancy at :data:`eval.budgets.HEADLINE_BUDGET`, where measured."""
-    at = str(HEADLINE_BUDGET)
     return {
-        name: figures["at_budget"][at]["redundancy"]
+        name: value
         for name, figures in retrieval.items()
-        if "redundancy" in figures["at_budget"].get(at, {})
+        if (value := figures.at(HEADLINE_BUDGET, "redundancy")) is not None
     }
 
 
-def _figure(row: dict[str, Any], budget: int, metric: str) -> float:
-    value = row.get("at_budget", {}).get(str(budget), {}).get(metric)
+def _figure(row: RowFigures, budget: int, metric: str) -> float:
+    value = row.at(budget, metric)
     return float("-inf") if value is None else float(value)
 
 
@@ -128,14 +126,14 @@ SUMMARY_COLUMNS = (
 )
 
 
-def summary_rows(retrieval: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def summary_rows(retrieval: Rows) -> tuple[list[str], list[list[str]]]:
     """Header and rows (one per strategy) of the compact summary; '-' where not measured."""
     header = ["strategy", *(label for label, *_ in SUMMARY_COLUMNS)]
     rows = []
     for name, figures in retrieval.items():
         row = [name]
         for _, group, key, metric in SUMMARY_COLUMNS:
-            value = figures.get(group, {}).get(key, {}).get(metric)
+            value = figures.curve(group).get(key, {}).get(metric)
             row.append(
                 "-"
                 if value is None
@@ -163,12 +161,12 @@ def precision_at_recall(points: list[tuple[float, float]], recall: float) -> flo
     return None
 
 
-def _curve(figures: dict[str, Any], metric: str) -> list[tuple[float, float]]:
-    return [(v["recall"], v[metric]) for v in figures["at_k"].values()]
+def _curve(figures: RowFigures, metric: str) -> list[tuple[float, float]]:
+    return [(v["recall"], v[metric]) for v in figures.at_k.values()]
 
 
 def small_to_big_vs_large(
-    retrieval: dict[str, Any], *, metric: str = "span_precision"
+    retrieval: Rows, *, metric: str = "span_precision"
 ) -> list[dict[str, Any]]:
     """For each small-to-big strategy, its precision and flat ``large``'s at the same recall.
 
@@ -182,7 +180,7 @@ def small_to_big_vs_large(
     for name, figures in retrieval.items():
         if not name.startswith("small-to-big:"):
             continue
-        for k, value in base["at_k"].items():
+        for k, value in base.at_k.items():
             other = precision_at_recall(_curve(figures, metric), value["recall"])
             rows.append(
                 {

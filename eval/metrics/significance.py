@@ -25,7 +25,7 @@ extra).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -70,6 +70,10 @@ class Interval:
             "low": round(self.low, digits),
             "high": round(self.high, digits),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, float]) -> Interval:
+        return cls(float(data["mean"]), float(data["low"]), float(data["high"]))
 
 
 @dataclass(frozen=True, slots=True)

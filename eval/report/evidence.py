@@ -7,11 +7,13 @@ three decimals shown).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
-from eval.metrics.compare import featured_rows
+from eval.metrics.compare import Rows, featured_rows
 from eval.report.markdown import p_value, table
+from eval.results import RunResults
 
 __all__ = ["EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "TARGET_SPAN_RECALL", "evidence_section"]
 
@@ -34,10 +36,10 @@ def _bold_best(columns: list[list[float | None]]) -> list[list[str]]:
     return [list(row) for row in zip(*shown, strict=True)] if shown else []
 
 
-def _budgettable(retrieval: dict[str, Any]) -> str:
+def _budgettable(retrieval: Rows) -> str:
     keys = [(label, metric, b) for label, metric in EVIDENCE_COLUMNS for b in EVIDENCE_BUDGETS]
     columns = [
-        [f["at_budget"].get(str(b), {}).get(metric) for f in retrieval.values()]
+        [f.at_budget.get(str(b), {}).get(metric) for f in retrieval.values()]
         for _, metric, b in keys
     ]
     header = ["strategy", *(f"{label} @{b}" for label, _, b in keys)]
@@ -45,16 +47,13 @@ def _budgettable(retrieval: dict[str, Any]) -> str:
     return table(header, [[name, *row] for name, row in zip(retrieval, cells, strict=True)])
 
 
-def _categorytable(retrieval: dict[str, Any]) -> str:
-    kinds = sorted({kind for f in retrieval.values() for kind in f["by_kind"]})
+def _categorytable(retrieval: Rows) -> str:
+    kinds = sorted({kind for f in retrieval.values() for kind in f.by_kind})
     if not kinds:
         return "_No query kinds: the dataset's queries name none._"
     keys = [(kind, label, metric) for kind in kinds for label, metric in EVIDENCE_COLUMNS[:2]]
     columns = [
-        [
-            f["by_kind"].get(kind, {}).get(f"{metric}@{_CATEGORY_BUDGET}tok")
-            for f in retrieval.values()
-        ]
+        [f.by_kind.get(kind, {}).get(f"{metric}@{_CATEGORY_BUDGET}tok") for f in retrieval.values()]
         for kind, _, metric in keys
     ]
     header = ["strategy", *(f"{kind}: {label}" for kind, label, _ in keys)]
@@ -74,8 +73,8 @@ def _interval(figure: dict[str, Any]) -> str:
     return f"{figure['mean']:.3f} [{figure['low']:.3f}, {figure['high']:.3f}]"
 
 
-def _against_best_peer(results: dict[str, Any]) -> list[str]:
-    versus = (results.get("comparisons") or {}).get("ours_vs_best_peer")
+def _against_best_peer(results: RunResults) -> list[str]:
+    versus = results.comparisons.get("ours_vs_best_peer")
     if versus is None:
         return ["_No per-query comparison in these metrics: run `python -m eval run` again._", ""]
     if not versus:
@@ -102,26 +101,26 @@ def _against_best_peer(results: dict[str, Any]) -> list[str]:
     ]
 
 
-def _target(results: dict[str, Any], best: str) -> list[str]:
-    intervals = results["retrieval"][best].get("intervals", {}).get("at_budget", {})
-    figure = intervals.get(str(HEADLINE_BUDGET), {}).get("span_recall")
+def _target(results: RunResults, best: str) -> list[str]:
+    figure = results.retrieval[best].interval_at(HEADLINE_BUDGET, "span_recall")
     if figure is None:
         return []
-    if figure["low"] >= TARGET_SPAN_RECALL:
+    if figure.low >= TARGET_SPAN_RECALL:
         where = "lies above"
-    elif figure["high"] < TARGET_SPAN_RECALL:
+    elif figure.high < TARGET_SPAN_RECALL:
         where = "lies below"
     else:
         where = "contains"
     return [
-        f"Span recall of `{best}` at 1,024 tokens: {_interval(figure)}; the interval {where} "
+        f"Span recall of `{best}` at {HEADLINE_BUDGET:,} tokens: {_interval(figure.to_dict())}; "
+        f"the interval {where} "
         f"the target of {TARGET_SPAN_RECALL:.2f} (set for LoCoMo dev). The target is "
         "not a gate: `make eval-check` compares each figure with the baseline.",
         "",
     ]
 
 
-def _skipped(peers: dict[str, Any]) -> list[str]:
+def _skipped(peers: Mapping[str, Any]) -> list[str]:
     skipped = peers.get("skipped") or {}
     if not skipped:
         return []
@@ -129,15 +128,15 @@ def _skipped(peers: dict[str, Any]) -> list[str]:
     return lines + [f"- `{name}`: {reason}" for name, reason in sorted(skipped.items())]
 
 
-def evidence_section(results: dict[str, Any]) -> str:
+def evidence_section(results: RunResults) -> str:
     """The markdown of the section (its plot is ``evidence_vs_budget.png``)."""
-    retrieval = results["retrieval"]
+    retrieval = results.retrieval
     featured = featured_rows(retrieval)
     parts = [
         "## Evidence recall at context budgets",
         "",
         "Each gold span is one evidence unit; here a gold span is "
-        f"{results['dataset'].get('gold_spans', 'a gold span of the dataset')}. "
+        f"{results.dataset.get('gold_spans', 'a gold span of the dataset')}. "
         "Span recall: mean share of each unit's characters in the returned text; strict "
         "recall: share of units returned whole (a fragment scores nothing); token precision: "
         "share of the returned tokens that are evidence text (the tokens of the returned "
@@ -152,8 +151,8 @@ def evidence_section(results: dict[str, Any]) -> str:
         "best leaf holding it and its own match, a speaker the question names favoured); "
         "`+auto-merge` merges the leaves that fit before the cap. A query without gold spans "
         f"scores 0 (queries without gold spans: "
-        f"{results['dataset'].get('queries_without_gold_spans', 'not counted')}).",
-        *_skipped(results.get("peers") or {}),
+        f"{results.dataset.get('queries_without_gold_spans', 'not counted')}).",
+        *_skipped(results.peers),
         "",
         *_against_best_peer(results),
         "![evidence recall vs budget](evidence_vs_budget.png)",

@@ -11,11 +11,13 @@ legend sits under the panels, never over the data.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
-from eval.metrics.compare import featured_rows, redundancy_by_row
+from eval.metrics.compare import Rows, featured_rows, redundancy_by_row
+from eval.results import RowFigures, RunResults
 
 __all__ = [
     "PLOTS",
@@ -45,7 +47,7 @@ def pyplot() -> Any:
 
 
 def plot_curves(
-    retrieval: dict[str, Any],
+    retrieval: Rows,
     *,
     rows: list[str],
     group: str,
@@ -73,7 +75,7 @@ def plot_curves(
     return path
 
 
-def plot_evidence(retrieval: dict[str, Any], *, rows: list[str], path: Path) -> Path:
+def plot_evidence(retrieval: Rows, *, rows: list[str], path: Path) -> Path:
     """Span recall and strict recall against the context budget, with 95% intervals."""
     plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.3), squeeze=False)
@@ -97,7 +99,7 @@ def plot_evidence(retrieval: dict[str, Any], *, rows: list[str], path: Path) -> 
 
 
 def plot_duplicates(
-    duplicates: dict[str, Any], redundancy: dict[str, float], *, path: Path
+    duplicates: Mapping[str, Any], redundancy: Mapping[str, float], *, path: Path
 ) -> Path:
     """Duplicates per tier (text, rows, near) and context redundancy per strategy.
 
@@ -139,21 +141,22 @@ def plot_duplicates(
 
 
 def _curve(
-    axis: Any, figures: dict[str, Any], name: str, number: int, count: int, group: str, metric: str
+    axis: Any, figures: RowFigures, name: str, number: int, count: int, group: str, metric: str
 ) -> None:
     """One row's line on ``axis``, with error bars where the row has intervals."""
-    peer = figures.get("source") == "peer" or name.startswith("peer:")
-    intervals = figures.get("intervals", {}).get(group, {})
+    peer = figures.is_peer
+    intervals = figures.intervals.get(group, {})
     nudge = 2 ** (_NUDGE * (number - (count - 1) / 2))
     xs, ys, below, above = [], [], [], []
-    for key, values in sorted(figures[group].items(), key=lambda item: int(item[0])):
+    curve = figures.curve(group)
+    for key, values in sorted(curve.items(), key=lambda item: int(item[0])):
         if metric not in values:
             continue
         xs.append(int(key) * nudge)
         ys.append(values[metric])
         band = intervals.get(key, {}).get(metric)
-        below.append(max(0.0, values[metric] - band["low"]) if band else 0.0)
-        above.append(max(0.0, band["high"] - values[metric]) if band else 0.0)
+        below.append(max(0.0, values[metric] - band.low) if band else 0.0)
+        above.append(max(0.0, band.high - values[metric]) if band else 0.0)
     axis.errorbar(
         xs,
         ys,
@@ -190,9 +193,9 @@ PLOTS = (
 """The PNG files :func:`write_plots` draws; the report's markdown links each by name."""
 
 
-def write_plots(results: dict[str, Any], out: Path) -> list[Path]:
+def write_plots(results: RunResults, out: Path) -> list[Path]:
     """Draw every plot of a run's ``results`` into ``out``; return their paths (:data:`PLOTS`)."""
-    retrieval = results["retrieval"]
+    retrieval = results.retrieval
     featured = featured_rows(retrieval)
     return [
         plot_curves(
@@ -212,13 +215,12 @@ def write_plots(results: dict[str, Any], out: Path) -> list[Path]:
             path=out / PLOTS[1],
         ),
         plot_evidence(retrieval, rows=featured, path=out / PLOTS[2]),
-        plot_duplicates(results["duplicates"], redundancy_by_row(retrieval), path=out / PLOTS[3]),
+        plot_duplicates(results.duplicates, redundancy_by_row(retrieval), path=out / PLOTS[3]),
     ]
 
 
 def plot_sweep(results: dict[str, Any], path: Path) -> Path:
-    """The sweep's ``sweep.png``: span recall against context tokens, test side."""
-    """Test-side span recall against mean context tokens, per dataset.
+    """The sweep's ``sweep.png``: test-side span recall against mean context tokens, per dataset.
 
     Three kinds of lines: the chosen setting (with 95% intervals), flat
     ``bm25:small`` on the chosen tiers (with intervals), and every other tier

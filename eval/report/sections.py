@@ -8,7 +8,6 @@ of the project lands.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET
 from eval.metrics.compare import (
@@ -20,10 +19,11 @@ from eval.metrics.compare import (
 from eval.report.evidence import evidence_section
 from eval.report.markdown import table
 from eval.report.summary import summary_section
+from eval.results import RunResults
 
 __all__ = ["SECTIONS", "Section", "table"]
 
-Section = Callable[[dict[str, Any]], str]
+Section = Callable[[RunResults], str]
 """A section: the run's results in, markdown out (plots are drawn by :mod:`eval.report.plots`)."""
 
 
@@ -31,8 +31,8 @@ def missing(reason: str) -> str:
     return f"_Not available: {reason}._"
 
 
-def _all_rows(results: dict[str, Any]) -> str:
-    header, rows = summary_rows(results["retrieval"])
+def _all_rows(results: RunResults) -> str:
+    header, rows = summary_rows(results.retrieval)
     return "## All rows\n\n" + table(header, rows)
 
 
@@ -40,8 +40,8 @@ def _names(rows: list[str]) -> str:
     return ", ".join(f"`{row}`" for row in rows)
 
 
-def _dataset(results: dict[str, Any]) -> str:
-    d = results["dataset"]
+def _dataset(results: RunResults) -> str:
+    d = results.dataset
     rows = [[k, str(v)] for k, v in d.items() if not isinstance(v, dict)]
     rows += [
         [f"{k}: {name}", str(n)]
@@ -51,8 +51,8 @@ def _dataset(results: dict[str, Any]) -> str:
     return "## Dataset\n\n" + table(["", "value"], rows)
 
 
-def _retrieval(results: dict[str, Any]) -> str:
-    retrieval = results["retrieval"]
+def _retrieval(results: RunResults) -> str:
+    retrieval = results.retrieval
     featured = featured_rows(retrieval)
     parts = [
         "## Retrieval",
@@ -70,26 +70,25 @@ def _retrieval(results: dict[str, Any]) -> str:
         "![vs budget](retrieval_vs_budget.png)",
     ]
     for group, label in (("at_k", "k"), ("at_budget", "budget (tokens)")):
-        metrics = list(
-            next(iter(retrieval.values()))[group][next(iter(next(iter(retrieval.values()))[group]))]
-        )
+        curves = {name: f.curve(group) for name, f in retrieval.items()}
+        metrics = list(next(iter(next(iter(curves.values())).values()), {}))
         rows = [
             [name, x, *(f"{v[m]:.3f}" if m != "context_tokens" else f"{v[m]:.0f}" for m in metrics)]
-            for name, f in retrieval.items()
-            for x, v in f[group].items()
+            for name, curve in curves.items()
+            for x, v in curve.items()
         ]
         parts += ["", f"### By {label}", "", table(["strategy", label, *metrics], rows)]
-    kinds = sorted({kind for f in retrieval.values() for kind in f["by_kind"]})
+    kinds = sorted({kind for f in retrieval.values() for kind in f.by_kind})
     rows = [
-        [name, *(f"{f['by_kind'].get(kind, {}).get('recall@5', 0):.3f}" for kind in kinds)]
+        [name, *(f"{f.by_kind.get(kind, {}).get('recall@5', 0):.3f}" for kind in kinds)]
         for name, f in retrieval.items()
     ]
     parts += ["", "### recall@5 by query kind", "", table(["strategy", *kinds], rows)]
     return "\n".join(parts)
 
 
-def _small_to_big(results: dict[str, Any]) -> str:
-    rows = small_to_big_vs_large(results["retrieval"])
+def _small_to_big(results: RunResults) -> str:
+    rows = small_to_big_vs_large(results.retrieval)
     if not rows:
         return "## Small-to-big vs flat large\n\n" + missing(
             "bm25:large or small-to-big were not run"
@@ -114,14 +113,14 @@ def _small_to_big(results: dict[str, Any]) -> str:
     )
 
 
-def _duplicates(results: dict[str, Any]) -> str:
-    dup = results["duplicates"]
-    redundancy = redundancy_by_row(results["retrieval"])
+def _duplicates(results: RunResults) -> str:
+    dup = results.duplicates
+    redundancy = redundancy_by_row(results.retrieval)
     rows = [
         [t, str(dup["exact"][t]), str(dup["rows"][t]), str(dup["near"][t])] for t in dup["exact"]
     ]
     red = [
-        [n, f"{v * 100:.2f}%", "yes" if results["retrieval"][n]["deduplicates"] else "no (control)"]
+        [n, f"{v * 100:.2f}%", "yes" if results.retrieval[n].deduplicates else "no (control)"]
         for n, v in redundancy.items()
     ]
     versions = dup["other_versions"] or {"none": 0}
@@ -148,8 +147,8 @@ def _duplicates(results: dict[str, Any]) -> str:
     )
 
 
-def _reimport(results: dict[str, Any]) -> str:
-    data = results.get("reimport")
+def _reimport(results: RunResults) -> str:
+    data = results.reimport
     if not data:
         return "## Re-import\n\n" + missing("the dataset has no second export")
     rows = [
@@ -186,8 +185,8 @@ def _reimport(results: dict[str, Any]) -> str:
     )
 
 
-def _cost(results: dict[str, Any]) -> str:
-    cost = results.get("cost") or {}
+def _cost(results: RunResults) -> str:
+    cost = results.cost
     if not cost.get("available"):
         return "## Cost\n\n" + missing(cost.get("reason", "no cost data"))
     rows = [
@@ -220,11 +219,11 @@ def _cost(results: dict[str, Any]) -> str:
     )
 
 
-def _environment(results: dict[str, Any]) -> str:
-    env = results.get("environment", {})
+def _environment(results: RunResults) -> str:
+    env = results.environment
     rows = [[k, str(v)] for k, v in env.items() if not isinstance(v, dict)]
     rows += [[name, version] for name, version in env.get("libraries", {}).items()]
-    rows += [[k, f"{v:.1f} s"] for k, v in results.get("timings", {}).items()]
+    rows += [[k, f"{v:.1f} s"] for k, v in results.timings.items()]
     return "## Environment\n\n" + table(["", "value"], [[str(a), str(b)] for a, b in rows])
 
 

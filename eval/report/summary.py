@@ -8,11 +8,13 @@ difference is called real only when its paired p-value is below 0.05.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
-from eval.metrics.compare import featured_rows
+from eval.metrics.compare import Rows, featured_rows, redundancy_by_row
 from eval.report.markdown import p_value, table
+from eval.results import RowFigures, RunResults
 
 __all__ = ["SUMMARY_BUDGETS", "summary_section"]
 
@@ -20,9 +22,9 @@ SUMMARY_BUDGETS = HEADLINE_BUDGETS
 """Context budgets (tokens) of the summary's span recall columns."""
 
 
-def summary_section(results: dict[str, Any]) -> str:
+def summary_section(results: RunResults) -> str:
     """The markdown of the summary."""
-    dataset = results["dataset"]
+    dataset = results.dataset
     parts = [
         "## Summary",
         "",
@@ -34,7 +36,7 @@ def summary_section(results: dict[str, Any]) -> str:
         "",
         "### Best rows (our two best, the two best peer rows; span recall at 1,024 tokens)",
         "",
-        _best_rows(results["retrieval"]),
+        _best_rows(results.retrieval),
         "",
         "### What is significant",
         "",
@@ -42,7 +44,7 @@ def summary_section(results: dict[str, Any]) -> str:
         "",
         "### Cost",
         "",
-        _cost(results.get("cost") or {}),
+        _cost(results.cost),
         "",
         "### Duplicates",
         "",
@@ -51,19 +53,19 @@ def summary_section(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _cell(row: dict[str, Any], budget: int, metric: str) -> str:
-    band = row.get("intervals", {}).get("at_budget", {}).get(str(budget), {}).get(metric)
+def _cell(row: RowFigures, budget: int, metric: str) -> str:
+    band = row.interval_at(budget, metric)
     if band is not None:
-        return f"{band['mean']:.3f} [{band['low']:.3f}, {band['high']:.3f}]"
-    value = row.get("at_budget", {}).get(str(budget), {}).get(metric)
+        return f"{band.mean:.3f} [{band.low:.3f}, {band.high:.3f}]"
+    value = row.at(budget, metric)
     return "-" if value is None else f"{value:.3f}"
 
 
-def _best_rows(retrieval: dict[str, Any]) -> str:
+def _best_rows(retrieval: Rows) -> str:
     rows = []
     for name in featured_rows(retrieval):
         row = retrieval[name]
-        tokens = row.get("at_budget", {}).get(str(HEADLINE_BUDGET), {}).get("context_tokens")
+        tokens = row.at_budget.get(str(HEADLINE_BUDGET), {}).get("context_tokens")
         rows.append([
             f"`{name}`",
             *(_cell(row, budget, "span_recall") for budget in SUMMARY_BUDGETS),
@@ -79,8 +81,8 @@ def _best_rows(retrieval: dict[str, Any]) -> str:
     return table(header, rows)
 
 
-def _significant(results: dict[str, Any]) -> list[str]:
-    versus = (results.get("comparisons") or {}).get("ours_vs_best_peer")
+def _significant(results: RunResults) -> list[str]:
+    versus = (results.comparisons).get("ours_vs_best_peer")
     if versus is None:
         return ["_No per-query comparison in these metrics: run `python -m eval run` again._"]
     if not versus:
@@ -105,7 +107,7 @@ def _significant(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _cost(cost: dict[str, Any]) -> str:
+def _cost(cost: Mapping[str, Any]) -> str:
     if not cost.get("available"):
         return f"_Not available: {cost.get('reason', 'no cost data')}._"
     default = cost["scenarios"]["default_levers"]
@@ -121,17 +123,17 @@ def _cost(cost: dict[str, Any]) -> str:
     )
 
 
-def _duplicates(results: dict[str, Any]) -> str:
-    duplicates = results["duplicates"]
+def _duplicates(results: RunResults) -> str:
+    duplicates = results.duplicates
 
     def per_tier(key: str) -> str:
         return ", ".join(f"{tier} {count}" for tier, count in duplicates[key].items())
 
     repeating = sorted(
         (
-            (row["at_budget"]["1024"]["redundancy"], name, row.get("deduplicates", True))
-            for name, row in results["retrieval"].items()
-            if row.get("at_budget", {}).get("1024", {}).get("redundancy")
+            (value, name, results.retrieval[name].deduplicates)
+            for name, value in redundancy_by_row(results.retrieval).items()
+            if value
         ),
         reverse=True,
     )

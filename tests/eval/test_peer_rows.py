@@ -26,7 +26,7 @@ def test_peer_rows_are_measured_through_the_same_path(tiny_locomo_path):
     dataset = load_dataset(tiny_locomo_path)
     config = EvalConfig(peers=("window-128", "turn-window-128"), **FAST)
     results = evaluate(dataset, config=config)
-    retrieval = results["retrieval"]
+    retrieval = results.retrieval
     rows = [
         "peer:window-128",
         "peer:window-128+context",
@@ -36,22 +36,22 @@ def test_peer_rows_are_measured_through_the_same_path(tiny_locomo_path):
         "peer:turn-window-128+turns",
     ]
     assert list(retrieval) == ["bm25:small", *rows]
-    assert results["peers"]["rows"] == rows
-    assert results["peers"]["skipped"] == {}
-    assert results["peers"]["chunks"]["window-128"] > 0
+    assert results.peers["rows"] == rows
+    assert results.peers["skipped"] == {}
+    assert results.peers["chunks"]["window-128"] > 0
     ours = retrieval["bm25:small"]
     for name in rows:
         row = retrieval[name]
-        assert row["source"] == "peer"
-        assert row["queries"] == ours["queries"] == len(dataset.queries)
-        assert row["at_k"].keys() == ours["at_k"].keys()
-        assert row["at_budget"]["1024"].keys() == ours["at_budget"]["1024"].keys()
-        assert row["by_kind"].keys() == ours["by_kind"].keys()
-        budgeted = row["at_budget"]["2048"]
+        assert row.source == "peer"
+        assert row.queries == ours.queries == len(dataset.queries)
+        assert row.at_k.keys() == ours.at_k.keys()
+        assert row.at_budget["1024"].keys() == ours.at_budget["1024"].keys()
+        assert row.by_kind.keys() == ours.by_kind.keys()
+        budgeted = row.at_budget["2048"]
         assert 0.0 < budgeted["span_recall"] <= 1.0
         assert budgeted["evidence_strict_recall"] <= budgeted["span_recall"]
         assert budgeted["context_tokens"] <= 2048
-    assert ours["source"] == "ours"
+    assert ours.source == "ours"
 
 
 def test_a_peer_without_its_extra_is_skipped_and_reported(tiny_locomo_path, monkeypatch, tmp_path):
@@ -62,14 +62,14 @@ def test_a_peer_without_its_extra_is_skipped_and_reported(tiny_locomo_path, monk
     messages = []
     config = EvalConfig(peers=("llamaindex-hierarchical", "window-128"), **FAST)
     results = evaluate(load_dataset(tiny_locomo_path), config=config, notify=messages.append)
-    assert results["peers"]["skipped"] == {"llamaindex-hierarchical": MISSING}
-    assert results["peers"]["rows"] == [
+    assert results.peers["skipped"] == {"llamaindex-hierarchical": MISSING}
+    assert results.peers["rows"] == [
         "peer:window-128",
         "peer:window-128+context",
         "peer:window-128+turns",
     ]
-    assert not any(name.startswith("peer:llamaindex") for name in results["retrieval"])
-    assert "peer:window-128" in results["retrieval"]
+    assert not any(name.startswith("peer:llamaindex") for name in results.retrieval)
+    assert "peer:window-128" in results.retrieval
     assert any("llamaindex-hierarchical skipped" in m for m in messages)
 
     report = write_report(results, tmp_path).read_text()

@@ -3,13 +3,14 @@
 import random
 
 from eval.metrics.compare import against_best_peer
+from eval.results import RowFigures
 
 
 def row(source, means):
     """A row whose evidence figures at every compared budget are ``means`` (recall, strict)."""
     recall, strict = means
     figures = {"span_recall": recall, "evidence_strict_recall": strict}
-    return {"source": source, "at_budget": {str(b): dict(figures) for b in (512, 1024, 2048)}}
+    return RowFigures(source, at_budget={str(b): dict(figures) for b in (512, 1024, 2048)})
 
 
 def values(per_query_recall, per_query_strict):

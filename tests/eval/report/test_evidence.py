@@ -4,6 +4,7 @@ import pytest
 
 from eval.report.evidence import evidence_section
 from eval.report.plots import PLOTS, write_plots
+from eval.results import RunResults
 
 
 def row(source, recall, strict, precision, *, budgets=(512, 1024, 2048), kinds=("a", "b")):
@@ -28,7 +29,7 @@ def test_best_per_column_is_bold_ties_included_and_missing_is_a_dash():
             "peer:x": row("peer", 0.7, 0.8, 0.2, budgets=(512, 1024), kinds=("a",)),
         },
     }
-    section = evidence_section(results)
+    section = evidence_section(RunResults.from_dict(results))
     budgets, by_kind = section.split("### By query kind")
     lines = {
         line.split(" | ")[0]: line.removesuffix(" |")
@@ -65,8 +66,8 @@ def test_sections_write_nothing_and_the_plots_are_one_separate_step(tmp_path, mo
         "retrieval": {"ours": curve, "peer:x": {**curve, "source": "peer"}},
         "duplicates": {"exact": {"small": 1}, "rows": {"small": 0}, "near": {"small": 2}},
     }
-    evidence_section({**results, "dataset": {}, "peers": {}})
+    evidence_section(RunResults.from_dict(results))
     assert list(tmp_path.iterdir()) == []
-    written = write_plots(results, tmp_path)
+    written = write_plots(RunResults.from_dict(results), tmp_path)
     assert [path.name for path in written] == list(PLOTS)
     assert all(path.stat().st_size > 1000 for path in written)

@@ -2,6 +2,7 @@
 
 from eval.report.sections import SECTIONS
 from eval.report.summary import summary_section
+from eval.results import RunResults
 
 
 def row(source, recall, *, redundancy=0.0, deduplicates=True):
@@ -50,7 +51,9 @@ def results(checks):
 
 def test_the_summary_comes_first_and_shows_the_best_rows_with_intervals():
     assert next(iter(SECTIONS)) == "summary"
-    text = summary_section(results([check(512, 0.3, 0.1), check(1024, 0.001, 0.1)]))
+    text = summary_section(
+        RunResults.from_dict(results([check(512, 0.3, 0.1), check(1024, 0.001, 0.1)]))
+    )
     assert text.startswith("## Summary")
     assert "a gold span is a test span" in text
     shown = [line.split(" | ")[0].removeprefix("| ") for line in text.splitlines()
@@ -68,6 +71,6 @@ def test_the_summary_comes_first_and_shows_the_best_rows_with_intervals():
 def test_no_peer_rows_is_said_not_hidden():
     given = results([])
     given["comparisons"]["ours_vs_best_peer"] = {}
-    assert "nothing to compare" in summary_section(given)
+    assert "nothing to compare" in summary_section(RunResults.from_dict(given))
     del given["comparisons"]
-    assert "run `python -m eval run` again" in summary_section(given)
+    assert "run `python -m eval run` again" in summary_section(RunResults.from_dict(given))
