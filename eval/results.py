@@ -15,7 +15,7 @@ string, then a metric name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from eval.metrics.significance import Interval
@@ -123,15 +123,6 @@ class RunResults:
     environment: Mapping[str, Any] = field(default_factory=dict)
     per_query: PerQuery | None = None
     """Not part of ``metrics.json``: written as ``per_query.jsonl`` and TREC files."""
-
-    def ours(self) -> dict[str, RowFigures]:
-        return {name: row for name, row in self.retrieval.items() if not row.is_peer}
-
-    def theirs(self) -> dict[str, RowFigures]:
-        return {name: row for name, row in self.retrieval.items() if row.is_peer}
-
-    def with_environment(self, environment: Mapping[str, Any]) -> RunResults:
-        return replace(self, environment=environment)
 
     def to_dict(self) -> dict[str, Any]:
         """The body of ``metrics.json`` (``per_query`` is left out: it has files of its own)."""

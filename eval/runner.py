@@ -296,7 +296,7 @@ def _intervals(
         return {}
     return {
         str(key): {
-            m: Interval.from_dict(interval([r[group][key][m] for r in per_query]).to_dict())
+            m: interval([r[group][key][m] for r in per_query]).rounded()
             for m in _WITH_INTERVALS
             if m in measured
         }

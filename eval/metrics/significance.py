@@ -64,12 +64,12 @@ class Interval:
     low: float
     high: float
 
+    def rounded(self, digits: int = 6) -> Interval:
+        return Interval(round(self.mean, digits), round(self.low, digits), round(self.high, digits))
+
     def to_dict(self, digits: int = 6) -> dict[str, float]:
-        return {
-            "mean": round(self.mean, digits),
-            "low": round(self.low, digits),
-            "high": round(self.high, digits),
-        }
+        rounded = self.rounded(digits)
+        return {"mean": rounded.mean, "low": rounded.low, "high": rounded.high}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, float]) -> Interval:

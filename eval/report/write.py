@@ -19,6 +19,7 @@ import importlib.metadata
 import json
 import platform
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def environment(results: RunResults) -> dict[str, Any]:
 def write_report(results: RunResults, out: Path) -> Path:
     """Write the report into ``out`` (created); return the path of ``report.md``."""
     out.mkdir(parents=True, exist_ok=True)
-    results = results.with_environment(environment(results))
+    results = replace(results, environment=environment(results))
     if results.per_query is not None:
         write_per_query(results.per_query, out)
     (out / "metrics.json").write_text(
