@@ -97,8 +97,7 @@ def create_app(
             if size == 0:
                 await imports.delete(runtime.pool, import_id)
                 return problem(400, "the request body is empty: send the export as the body")
-            await imports.set_status(runtime.pool, import_id, "queued", export_bytes=size)
-            await defer_import(runtime, import_id, user_id)
+            await defer_import(runtime, import_id, user_id, size=size)
         except uploads.UploadTooLargeError as error:
             await imports.delete(runtime.pool, import_id)
             return problem(413, str(error))

@@ -27,7 +27,7 @@ __all__ = [
     "delete",
     "delete_abandoned",
     "get",
-    "set_job",
+    "mark_queued",
     "set_progress",
     "set_status",
 ]
@@ -171,11 +171,19 @@ async def set_status(
         )
 
 
-async def set_job(pool: AsyncConnectionPool[Any], import_id: str, job_id: int) -> None:
-    """Record the queue's job id of the import (its status is left as it is)."""
+async def mark_queued(
+    pool: AsyncConnectionPool[Any], import_id: str, *, job_id: int, export_bytes: int
+) -> None:
+    """Record the import's job and size; ``uploading`` becomes ``queued``.
+
+    A worker that already took the job has written a later status; it is kept.
+    """
     async with pool.connection() as connection:
         await connection.execute(
-            "UPDATE service_imports SET job_id = %s WHERE id = %s", (job_id, import_id)
+            "UPDATE service_imports SET job_id = %s, export_bytes = %s, updated_at = now(), "
+            "status = CASE WHEN status = 'uploading' THEN 'queued' ELSE status END "
+            "WHERE id = %s",
+            (job_id, export_bytes, import_id),
         )
 
 

@@ -70,15 +70,16 @@ def build_queue(config: ServiceConfig) -> App:
     return app
 
 
-async def defer_import(runtime: Runtime, import_id: str, user_id: str) -> int:
-    """Queue the import (already recorded ``queued``); returns the job's id.
+async def defer_import(runtime: Runtime, import_id: str, user_id: str, *, size: int) -> int:
+    """Queue the uploaded import of ``size`` bytes; returns the job's id.
 
-    One user's jobs run one at a time. Only the job id is recorded after the
-    job exists: a worker may already have marked the import ``processing``.
+    One user's jobs run one at a time. The import is ``queued`` only once its
+    job exists, and then only if no worker has taken it yet: a process that
+    dies in between leaves it ``uploading``, which the reaper deletes.
     """
     deferrer = runtime.queue.configure_task(TASK, lock=f"user:{user_id}")
     job_id: int = await deferrer.defer_async(import_id=import_id)
-    await imports.set_job(runtime.pool, import_id, job_id)
+    await imports.mark_queued(runtime.pool, import_id, job_id=job_id, export_bytes=size)
     return job_id
 
 
@@ -100,10 +101,10 @@ async def run_import(runtime: Runtime, import_id: str, *, attempt: int) -> None:
     log.info("import %s of user %s: attempt %d", import_id, record.user_id, attempt)
     try:
         result = await _run_pass(runtime, import_id, record.user_id)
-    except asyncio.CancelledError:  # a shutdown past its grace: procrastinate queues it again
-        await asyncio.shield(
-            _end_run(runtime, import_id, "retrying", "stopped by a shutdown; runs again", None)
-        )
+    except asyncio.CancelledError:  # a shutdown past its grace: queued again, unless the last run
+        status: imports.Status = "failed" if final else "retrying"
+        reason = "stopped by a shutdown" + ("" if final else "; runs again")
+        await asyncio.shield(_end_run(runtime, import_id, status, reason, None))
         raise
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"
@@ -217,8 +218,7 @@ async def reap(runtime: Runtime, stop: asyncio.Event) -> None:
                 task_name=TASK, seconds_since_heartbeat=config.stalled_after_s
             )
             for job in stalled:
-                log.warning("import job %s: its worker died; queued again", job.id)
-                await manager.retry_job(job)
+                await _requeue(runtime, job)
             gone = await imports.delete_abandoned(runtime.pool, idle_s=config.abandoned_upload_s)
             if gone:
                 log.warning("deleted %d abandoned uploads", gone)
@@ -226,6 +226,20 @@ async def reap(runtime: Runtime, stop: asyncio.Event) -> None:
             log.exception("reaping stalled import jobs failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=config.heartbeat_s)
+
+
+async def _requeue(runtime: Runtime, job: Any) -> None:
+    """Queue again the job of a dead worker, or fail it if that was its last attempt."""
+    if job.attempts + 1 < runtime.config.attempts:  # ``attempts``: the runs before this one
+        log.warning("import job %s: its worker died; queued again", job.id)
+        await runtime.queue.job_manager.retry_job(job)
+        return
+    from procrastinate.jobs import Status as JobStatus
+
+    log.warning("import job %s: its worker died on the last attempt", job.id)
+    await runtime.queue.job_manager.finish_job(job, JobStatus.FAILED, delete_job=False)
+    reason = "its worker stopped (killed or out of memory) on the last attempt"
+    await _end_run(runtime, job.task_kwargs["import_id"], "failed", reason, None)
 
 
 def worker_options(config: ServiceConfig, runtime: Runtime, *, name: str) -> dict[str, Any]:

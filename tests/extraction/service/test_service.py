@@ -233,10 +233,17 @@ def _interrupted_import(
 
 
 def _finish_elsewhere(
-    api: Process, import_id: str, endpoint: str, database: str, processes: list[Process], log: Path
+    api: Process,
+    import_id: str,
+    endpoint: str,
+    database: str,
+    processes: list[Process],
+    log: Path,
+    *options: str,
 ) -> tuple[dict[str, Any], str]:
     """Start another worker; wait for the import; return it and kim's profile."""
-    processes.append(Process.start("worker", database, log, service_env(endpoint), *_TIMING))
+    env = service_env(endpoint)
+    processes.append(Process.start("worker", database, log, env, *(options or _TIMING)))
     with httpx.Client(base_url=api.url, timeout=30) as client:
         job = wait_for(client, import_id, timeout_s=180)
         return job, client.get("/users/kim/memory").text
@@ -259,6 +266,24 @@ def test_an_import_whose_worker_is_killed_finishes_on_another(
     assert job["status"] == "complete", job
     assert job["attempts"] == 2
     assert "Lives in Accra" in memory
+
+
+def test_an_import_whose_worker_dies_on_its_last_attempt_fails_and_is_cleaned_up(
+    pg_database: str, processes: list[Process], tmp_path: Path
+) -> None:
+    options = (*_TIMING, "--attempts", "1")
+    scenario = _interrupted_import("worker", pg_database, processes, tmp_path, *options)
+    with scenario as (_fake, api, import_id, endpoint, doomed):
+        doomed.kill()
+        job, _memory = _finish_elsewhere(
+            api, import_id, endpoint, pg_database, processes, tmp_path / "w2.log", *options
+        )
+    assert job["status"] == "failed", job  # not queued again and again
+    assert "last attempt" in job["reason"]
+    assert job["attempts"] == 1
+    with psycopg.connect(pg_database) as connection:
+        pieces = connection.execute("SELECT count(*) FROM service_upload_pieces").fetchone()
+    assert pieces == (0,)
 
 
 def test_an_import_hit_by_provider_errors_is_retried_and_completes(
@@ -323,6 +348,21 @@ def test_an_import_stopped_by_a_shutdown_past_its_grace_runs_again(
     assert job["status"] == "complete", job
     assert job["attempts"] == 2
     assert "Lives in Accra" in memory
+
+
+def test_an_import_stopped_by_a_shutdown_on_its_last_attempt_fails(
+    pg_database: str, processes: list[Process], tmp_path: Path
+) -> None:
+    options = (*_TIMING, "--grace", "1", "--attempts", "1")
+    scenario = _interrupted_import("worker", pg_database, processes, tmp_path, *options)
+    with scenario as (_fake, api, import_id, _endpoint, stopping):
+        stopping.stop()
+        job = httpx.get(f"{api.url}/jobs/{import_id}").json()
+    assert job["status"] == "failed", job  # procrastinate will not run it again: it is over
+    assert job["reason"] == "stopped by a shutdown"
+    with psycopg.connect(pg_database) as connection:
+        pieces = connection.execute("SELECT count(*) FROM service_upload_pieces").fetchone()
+    assert pieces == (0,)
 
 
 def test_an_upload_abandoned_by_a_dead_server_stops_counting_as_pending(
