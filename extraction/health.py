@@ -59,7 +59,7 @@ def _imports() -> str:
 
 def _store(url: str) -> str:
     """``"ok"``, or what is wrong with the store at ``url``; creates nothing."""
-    from chunking.store.postgres import redact
+    from chunking.store.postgres import redact_message
     from extraction.store import open_chunk_store
 
     scheme = url.split(":", 1)[0]
@@ -70,7 +70,7 @@ def _store(url: str) -> str:
         finally:
             store.close()
     except Exception as error:  # noqa: BLE001 - a health check reports, never raises
-        problem = redact(str(error).replace(url, redact(url)))
+        problem = redact_message(str(error), url)
         log.warning("store health check failed: %s: %s", type(error).__name__, problem)
         return f"store ({scheme}) unavailable: {type(error).__name__}: {problem}"
     return "ok"

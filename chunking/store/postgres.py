@@ -26,7 +26,7 @@ from chunking.store.sync import ConversationWrite
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["PostgresChunkStore", "redact"]
+__all__ = ["PostgresChunkStore", "redact", "redact_message"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,15 @@ def redact(url: str) -> str:
     """
     url = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
     return re.sub(r"([?&]password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def redact_message(message: str, url: str) -> str:
+    """An error ``message`` about the database at ``url``, with no password left in it.
+
+    >>> redact_message("cannot reach postgresql://ana:pw@db/x", "postgresql://ana:pw@db/x")
+    'cannot reach postgresql://ana:***@db/x'
+    """
+    return redact(message.replace(url, redact(url))).strip()
 
 
 def _psycopg() -> Any:

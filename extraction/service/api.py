@@ -27,8 +27,9 @@ from extraction.errors import SettingsError
 from extraction.llm import LLM
 from extraction.service import imports, profiles, uploads
 from extraction.service.config import ServiceConfig, check_user_id
-from extraction.service.queue import defer_import, reap, worker_options
+from extraction.service.queue import defer_import, running_worker
 from extraction.service.runtime import Runtime, open_runtime
+from extraction.service.schema import REQUIRED_QUERY, missing_tables
 from extraction.settings import ExtractionSettings
 
 if TYPE_CHECKING:
@@ -61,7 +62,10 @@ def create_app(
     async def lifespan(app: "FastAPI") -> AsyncIterator[None]:
         async with open_runtime(config, settings, llm=llm) as runtime:
             app.state.runtime = runtime
-            async with _worker(runtime, enabled=worker):
+            if not worker:
+                yield
+                return
+            async with running_worker(runtime, name="api-worker"):
                 yield
 
     app = FastAPI(title="chat-memory-chunks", lifespan=lifespan)
@@ -131,26 +135,6 @@ def create_app(
     return app
 
 
-@contextlib.asynccontextmanager
-async def _worker(runtime: Runtime, *, enabled: bool) -> AsyncIterator[None]:
-    """A queue worker and the reaper in this process, while the block runs."""
-    if not enabled:
-        yield
-        return
-    stop = asyncio.Event()
-    options = worker_options(runtime.config, runtime, name="api-worker")
-    tasks = [
-        asyncio.create_task(runtime.queue.run_worker_async(**options)),
-        asyncio.create_task(reap(runtime, stop)),
-    ]
-    try:
-        yield
-    finally:
-        stop.set()
-        tasks[0].cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
 async def _health(runtime: Runtime) -> dict[str, Any]:
     from extraction.health import health
 
@@ -160,13 +144,8 @@ async def _health(runtime: Runtime) -> dict[str, Any]:
     checks: dict[str, str] = dict(report["checks"])
     try:
         async with runtime.pool.connection() as connection:
-            cursor = await connection.execute(
-                "SELECT to_regclass('service_imports'), to_regclass('procrastinate_jobs')"
-            )
-            row = await cursor.fetchone()
-        missing = [
-            n for n, v in zip(("service", "queue"), row or (None, None), strict=True) if v is None
-        ]
+            cursor = await connection.execute(REQUIRED_QUERY)
+            missing = missing_tables(await cursor.fetchone())
         checks["queue"] = (
             "ok" if not missing else f"tables missing ({', '.join(missing)}): run with --migrate"
         )

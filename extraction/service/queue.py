@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,15 @@ if TYPE_CHECKING:
 
     from extraction.service.runtime import Runtime
 
-__all__ = ["TASK", "ImportRetryError", "build_queue", "defer_import", "reap", "run_import"]
+__all__ = [
+    "TASK",
+    "ImportRetryError",
+    "build_queue",
+    "defer_import",
+    "reap",
+    "run_import",
+    "running_worker",
+]
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +249,25 @@ async def _requeue(runtime: Runtime, job: Any) -> None:
     await runtime.queue.job_manager.finish_job(job, JobStatus.FAILED, delete_job=False)
     reason = "its worker stopped (killed or out of memory) on the last attempt"
     await _end_run(runtime, job.task_kwargs["import_id"], "failed", reason, None)
+
+
+@contextlib.asynccontextmanager
+async def running_worker(runtime: Runtime, *, name: str) -> AsyncIterator[None]:
+    """A queue worker named ``name`` and the reaper in this process, while the block runs.
+
+    On leaving, the reaper stops and the worker is cancelled: a running import
+    gets ``--grace`` seconds, then is stopped and queued again.
+    """
+    stop = asyncio.Event()
+    options = worker_options(runtime.config, runtime, name=name)
+    work = asyncio.create_task(runtime.queue.run_worker_async(**options))
+    reaper = asyncio.create_task(reap(runtime, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        work.cancel()
+        await asyncio.gather(work, reaper, return_exceptions=True)
 
 
 def worker_options(config: ServiceConfig, runtime: Runtime, *, name: str) -> dict[str, Any]:

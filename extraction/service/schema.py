@@ -9,12 +9,20 @@ tables below. Blocking: call it from a thread, not an event loop.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["SERVICE_TABLES", "check", "migrate"]
+__all__ = [
+    "REQUIRED",
+    "REQUIRED_QUERY",
+    "SERVICE_TABLES",
+    "check",
+    "migrate",
+    "missing_tables",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +98,23 @@ def _apply_queue_schema(connection: psycopg.Connection[Any]) -> None:
     log.info("created the job queue's schema (procrastinate)")
 
 
+REQUIRED = {
+    "imports": "service_imports",
+    "profiles": "service_profiles",
+    "queue": "procrastinate_jobs",
+}
+"""The tables the service needs, by what they hold."""
+
+REQUIRED_QUERY = "SELECT " + ", ".join(f"to_regclass('{table}')" for table in REQUIRED.values())
+"""One row: each of :data:`REQUIRED`, or NULL where it does not exist."""
+
+
+def missing_tables(row: Sequence[object] | None) -> list[str]:
+    """The names (keys of :data:`REQUIRED`) of the tables :data:`REQUIRED_QUERY` did not find."""
+    found = row or (None,) * len(REQUIRED)
+    return [name for name, table in zip(REQUIRED, found, strict=True) if table is None]
+
+
 def check(database_url: str) -> None:
     """Raise :class:`~extraction.errors.SettingsError` when the database is not migrated.
 
@@ -101,15 +126,7 @@ def check(database_url: str) -> None:
     from extraction.errors import SettingsError
 
     with psycopg.connect(database_url, autocommit=True) as connection:
-        row = connection.execute(
-            "SELECT to_regclass('service_imports'), to_regclass('service_profiles'), "
-            "to_regclass('procrastinate_jobs')"
-        ).fetchone()
-    missing = [
-        name
-        for name, found in zip(("imports", "profiles", "queue"), row or (None,) * 3, strict=True)
-        if found is None
-    ]
+        missing = missing_tables(connection.execute(REQUIRED_QUERY).fetchone())
     if missing:
         raise SettingsError(
             f"the database lacks the service's tables ({', '.join(missing)}): "

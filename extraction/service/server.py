@@ -17,7 +17,7 @@ import signal
 from extraction.errors import SettingsError
 from extraction.llm import LLM
 from extraction.service.config import ServiceConfig
-from extraction.service.queue import reap, worker_options
+from extraction.service.queue import running_worker
 from extraction.service.runtime import open_runtime
 from extraction.service.schema import check, migrate
 from extraction.settings import ExtractionSettings
@@ -63,7 +63,7 @@ def _prepare(config: ServiceConfig, *, apply_migrations: bool) -> None:
     """Migrate or check the database; an unreachable one is a :class:`SettingsError`."""
     import psycopg
 
-    from chunking.store.postgres import redact
+    from chunking.store.postgres import redact, redact_message
 
     try:
         if apply_migrations:
@@ -71,8 +71,8 @@ def _prepare(config: ServiceConfig, *, apply_migrations: bool) -> None:
         else:
             check(config.database_url)
     except psycopg.Error as error:
+        problem = redact_message(str(error), config.database_url)
         where = redact(config.database_url)
-        problem = redact(str(error).replace(config.database_url, where)).strip()
         raise SettingsError(f"the database {where} cannot be used: {problem}") from None
 
 
@@ -83,12 +83,7 @@ async def _work(config: ServiceConfig, settings: ExtractionSettings, *, llm: LLM
         loop.add_signal_handler(sig, stop.set)
     async with open_runtime(config, settings, llm=llm) as runtime:
         name = f"worker-{os.getpid()}"
-        work = asyncio.create_task(
-            runtime.queue.run_worker_async(**worker_options(config, runtime, name=name))
-        )
-        reaper = asyncio.create_task(reap(runtime, stop))
-        log.info("%s: running imports (at most %d at once)", name, config.jobs_per_worker)
-        await stop.wait()
-        log.info("%s: stopping", name)
-        work.cancel()
-        await asyncio.gather(work, reaper, return_exceptions=True)
+        async with running_worker(runtime, name=name):
+            log.info("%s: running imports (at most %d at once)", name, config.jobs_per_worker)
+            await stop.wait()
+            log.info("%s: stopping", name)

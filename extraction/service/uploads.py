@@ -42,31 +42,33 @@ async def store(
     size = 0
     seq = 0
     buffer = bytearray()
-    async with pool.connection() as connection:
-        async for part in body:
-            size += len(part)
-            if size > max_bytes:
-                raise UploadTooLargeError(
-                    f"the export is larger than the {max_bytes:,} bytes this service accepts"
-                )
-            buffer += part
-            while len(buffer) >= PIECE_BYTES:
-                await _insert(connection, import_id, seq, bytes(buffer[:PIECE_BYTES]))
-                del buffer[:PIECE_BYTES]
-                seq += 1
-        if buffer or seq == 0:
-            await _insert(connection, import_id, seq, bytes(buffer))
+    async for part in body:
+        size += len(part)
+        if size > max_bytes:
+            raise UploadTooLargeError(
+                f"the export is larger than the {max_bytes:,} bytes this service accepts"
+            )
+        buffer += part
+        while len(buffer) >= PIECE_BYTES:
+            await _insert(pool, import_id, seq, bytes(buffer[:PIECE_BYTES]))
+            del buffer[:PIECE_BYTES]
+            seq += 1
+    if buffer or seq == 0:
+        await _insert(pool, import_id, seq, bytes(buffer))
     return size
 
 
-async def _insert(connection: Any, import_id: str, seq: int, data: bytes) -> None:
-    # One round trip: the piece, and the row's time, so that an upload still
-    # arriving is never taken for abandoned (imports.delete_abandoned).
-    await connection.execute(
-        "WITH piece AS (INSERT INTO service_upload_pieces (import_id, seq, data) "
-        "VALUES (%s, %s, %s)) UPDATE service_imports SET updated_at = now() WHERE id = %s",
-        (import_id, seq, data, import_id),
-    )
+async def _insert(pool: AsyncConnectionPool[Any], import_id: str, seq: int, data: bytes) -> None:
+    # A connection per piece, not per upload: a slow client does not hold one
+    # of the pool's connections while its bytes trickle in. One round trip: the
+    # piece, and the row's time, so that an upload still arriving is never
+    # taken for abandoned (imports.delete_abandoned).
+    async with pool.connection() as connection:
+        await connection.execute(
+            "WITH piece AS (INSERT INTO service_upload_pieces (import_id, seq, data) "
+            "VALUES (%s, %s, %s)) UPDATE service_imports SET updated_at = now() WHERE id = %s",
+            (import_id, seq, data, import_id),
+        )
 
 
 def download(database_url: str, import_id: str, path: Path) -> Path:
