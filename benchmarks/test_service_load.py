@@ -32,16 +32,10 @@ from tests.extraction.service.harness import (
     user_export,
     wait_for,
 )
+from tests.rss import status_mb
 
 RSS_BAR_MB = 256
 CAP = 4
-
-
-def _rss_mb(process: Process, field: str) -> float:
-    for line in Path(f"/proc/{process.popen.pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no {field} in /proc")
 
 
 @pytest.mark.postgres
@@ -62,7 +56,7 @@ def test_load_many_users_two_instances(
         servers.append(Process.start("serve", pg_database, tmp_path / "b.log", env, *options))
         servers[1].wait_healthy()
         try:
-            idle = [_rss_mb(s, "VmRSS") for s in servers]
+            idle = [status_mb(s.popen.pid, "VmRSS") for s in servers]
             exports = [
                 (user, _export(tmp_path / f"u{user}-{n}.json", conversations, seed=user * 10 + n))
                 for user in range(users)
@@ -130,7 +124,7 @@ def test_one_export_at_scale_through_the_service(
         server = Process.start("serve", pg_database, tmp_path / "s.log", env, "--migrate")
         try:
             server.wait_healthy()
-            idle = _rss_mb(server, "VmRSS")
+            idle = status_mb(server.popen.pid, "VmRSS")
             timings: dict[str, float] = {}
             latencies: list[float] = []  # of GET /jobs/{id} while the import runs
 

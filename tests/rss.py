@@ -5,9 +5,7 @@ from __future__ import annotations
 import resource
 from pathlib import Path
 
-__all__ = ["peak_rss_mb"]
-
-_STATUS = Path("/proc/self/status")
+__all__ = ["peak_rss_mb", "status_mb"]
 
 
 def peak_rss_mb() -> float:
@@ -18,9 +16,19 @@ def peak_rss_mb() -> float:
     ``VmHWM`` belongs to the process's own address space, made new by ``exec``.
     """
     try:
-        for line in _STATUS.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return status_mb("self", "VmHWM")
+    except (OSError, LookupError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def status_mb(pid: int | str, field: str) -> float:
+    """A memory ``field`` of ``/proc/<pid>/status`` (``VmHWM``, ``VmRSS``…) in MB.
+
+    Raises:
+        OSError: no such process, or no ``/proc`` (not Linux).
+        LookupError: the status has no ``field``.
+    """
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"no {field} in /proc/{pid}/status")

@@ -8,7 +8,6 @@ script. Nothing here reaches the network.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.extraction.synthetic import write_export
-from tests.json_server import serve_json
+from tests.json_server import facts_message, serve_json, without_provider_env
 
 Reply = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
 
@@ -45,16 +44,7 @@ def facts_reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         "text": "Lives in Coimbra",
         "messages": ["m1"],
     }
-    return 200, {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "model": "fake",
-        "content": [{"type": "text", "text": json.dumps({"facts": [fact]})}],
-        "stop_reason": "end_turn",
-        "stop_sequence": None,
-        "usage": {"input_tokens": 900, "output_tokens": 60},
-    }
+    return 200, facts_message([fact], input_tokens=900, output_tokens=60)
 
 
 def unauthorized(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -79,8 +69,7 @@ def endpoint() -> Iterator[tuple[FakeEndpoint, str]]:
 
 def run_cli(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     export = write_export(tmp_path / "export.json", 12)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "AWS_"))}
-    clean.pop("EXTRACTION_PROVIDER", None)
+    clean = without_provider_env()
     command = [
         sys.executable,
         "-m",

@@ -10,7 +10,6 @@ runs ``python -m extraction serve`` or ``worker`` as the service deploys them.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -27,7 +26,8 @@ from typing import Any
 import httpx
 
 from tests.extraction.synthetic import make_export
-from tests.json_server import serve_json
+from tests.json_server import facts_message, serve_json, without_provider_env
+from tests.rss import status_mb
 
 _CHUNK = re.compile(r'<chunk id="(?P<id>c\d+)"[^>]*>(?P<body>.*?)</chunk>', re.DOTALL)
 _USER_TURN = re.compile(r'<user id="(?P<mid>m\d+)">(?P<text>.*?)</user>', re.DOTALL)
@@ -64,16 +64,9 @@ class FakeClaude:
                             "messages": [turn["mid"]],
                         }
                     )
-        return {
-            "id": "msg_fake",
-            "type": "message",
-            "role": "assistant",
-            "model": body.get("model", "fake"),
-            "content": [{"type": "text", "text": json.dumps({"facts": facts})}],
-            "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": {"input_tokens": 500, "output_tokens": 40},
-        }
+        return facts_message(
+            facts, model=body.get("model", "fake"), input_tokens=500, output_tokens=40
+        )
 
 
 _OVERLOADED = {"type": "error", "error": {"type": "api_error", "message": "overloaded"}}
@@ -123,8 +116,7 @@ def free_port() -> int:
 
 def service_env(endpoint: str) -> dict[str, str]:
     """The environment of a service process that calls ``endpoint`` as Claude."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "AWS_"))}
-    clean = {k: v for k, v in clean.items() if not k.startswith("EXTRACTION_")}
+    clean = without_provider_env()
     return {
         **clean,
         "EXTRACTION_PROVIDER": "anthropic",
@@ -174,10 +166,7 @@ class Process:
 
     def peak_rss_mb(self) -> float:
         """The process's peak RSS (``VmHWM``), read while it runs."""
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise AssertionError("no VmHWM in /proc: peak RSS cannot be read here")
+        return status_mb(self.popen.pid, "VmHWM")
 
     def stop(self) -> None:
         if self.popen.poll() is None:
