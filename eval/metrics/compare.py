@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
-from eval.metrics.significance import interval, paired_test
+from eval.metrics.significance import paired_test
 from eval.results import RowFigures
 
 __all__ = [
@@ -64,8 +64,8 @@ def against_best_peer(retrieval: Rows, per_query: PerQuery) -> dict[str, Any]:
             comparison = paired_test(mine, measured[rival])
             checks.append({
                 "budget": budget, "metric": label, "key": metric, "ours": best, "peer": rival,
-                "ours_figure": interval(mine).to_dict(),
-                "peer_figure": interval(measured[rival]).to_dict(),
+                "ours_figure": _interval(retrieval[best], budget, metric),
+                "peer_figure": _interval(retrieval[rival], budget, metric),
                 **comparison.to_dict(),
                 "verdict": _verdict(comparison.significant, comparison.difference.mean),
             })  # fmt: skip
@@ -91,6 +91,14 @@ def featured_rows(retrieval: Rows, *, ours: int = 2, peers: int = 2) -> list[str
         ]
 
     return best("ours", ours) + best("peer", peers)
+
+
+def _interval(row: RowFigures, budget: int, metric: str) -> dict[str, float]:
+    """The row's interval, computed with its means from the same per-query values."""
+    figure = row.interval_at(budget, metric)
+    if figure is None:
+        raise ValueError(f"no interval of {metric} at {budget} tokens: the row was not measured")
+    return figure.to_dict()
 
 
 def _verdict(significant: bool, difference: float) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
 from eval.metrics.compare import Rows, featured_rows
-from eval.report.markdown import p_value, table
+from eval.report.markdown import NO_COMPARISON, difference_text, interval_text, p_value, table
 from eval.results import RunResults
 
 __all__ = ["EVIDENCE_BUDGETS", "EVIDENCE_COLUMNS", "TARGET_SPAN_RECALL", "evidence_section"]
@@ -69,21 +69,15 @@ figure against the committed baseline instead.
 """
 
 
-def _interval(figure: dict[str, Any]) -> str:
-    return f"{figure['mean']:.3f} [{figure['low']:.3f}, {figure['high']:.3f}]"
-
-
 def _against_best_peer(results: RunResults) -> list[str]:
     versus = results.comparisons.get("ours_vs_best_peer")
     if versus is None:
-        return ["_No per-query comparison in these metrics: run `python -m eval run` again._", ""]
+        return [NO_COMPARISON, ""]
     if not versus:
         return []
     rows = [
-        [f"{c['budget']:,}", c["metric"], _interval(c["ours_figure"]),
-         f"{c['peer']} {_interval(c['peer_figure'])}",
-         f"{c['difference']['mean']:+.3f} [{c['difference']['low']:+.3f}, "
-         f"{c['difference']['high']:+.3f}]",
+        [f"{c['budget']:,}", c["metric"], interval_text(c["ours_figure"]),
+         f"{c['peer']} {interval_text(c['peer_figure'])}", difference_text(c["difference"]),
          p_value(c["p_value"]), c["verdict"] if c["significant"] else "not significant"]
         for c in versus["checks"]
     ]  # fmt: skip
@@ -112,7 +106,7 @@ def _target(results: RunResults, best: str) -> list[str]:
     else:
         where = "contains"
     return [
-        f"Span recall of `{best}` at {HEADLINE_BUDGET:,} tokens: {_interval(figure.to_dict())}; "
+        f"Span recall of `{best}` at {HEADLINE_BUDGET:,} tokens: {interval_text(figure)}; "
         f"the interval {where} "
         f"the target of {TARGET_SPAN_RECALL:.2f} (set for LoCoMo dev). The target is "
         "not a gate: `make eval-check` compares each figure with the baseline.",

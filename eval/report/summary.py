@@ -13,7 +13,7 @@ from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
 from eval.metrics.compare import Rows, featured_rows, redundancy_by_row
-from eval.report.markdown import p_value, table
+from eval.report.markdown import NO_COMPARISON, difference_text, interval_text, p_value, table
 from eval.results import RowFigures, RunResults
 
 __all__ = ["SUMMARY_BUDGETS", "summary_section"]
@@ -34,7 +34,8 @@ def summary_section(results: RunResults) -> str:
         "queries with 95% bootstrap intervals [low, high]; a difference between two rows is "
         "paired over the same queries and called real only when p < 0.05.",
         "",
-        "### Best rows (our two best, the two best peer rows; span recall at 1,024 tokens)",
+        "### Best rows (our two best, the two best peer rows; span recall at "
+        f"{HEADLINE_BUDGET:,} tokens)",
         "",
         _best_rows(results.retrieval),
         "",
@@ -56,7 +57,7 @@ def summary_section(results: RunResults) -> str:
 def _cell(row: RowFigures, budget: int, metric: str) -> str:
     band = row.interval_at(budget, metric)
     if band is not None:
-        return f"{band.mean:.3f} [{band.low:.3f}, {band.high:.3f}]"
+        return interval_text(band)
     value = row.at(budget, metric)
     return "-" if value is None else f"{value:.3f}"
 
@@ -75,28 +76,27 @@ def _best_rows(retrieval: Rows) -> str:
     header = [
         "row",
         *(f"span recall @{budget:,}" for budget in SUMMARY_BUDGETS),
-        "strict recall @1,024",
-        "tokens @1,024",
+        f"strict recall @{HEADLINE_BUDGET:,}",
+        f"tokens @{HEADLINE_BUDGET:,}",
     ]
     return table(header, rows)
 
 
 def _significant(results: RunResults) -> list[str]:
-    versus = (results.comparisons).get("ours_vs_best_peer")
+    versus = results.comparisons.get("ours_vs_best_peer")
     if versus is None:
-        return ["_No per-query comparison in these metrics: run `python -m eval run` again._"]
+        return [NO_COMPARISON]
     if not versus:
         return ["No peer rows were measured: there is nothing to compare our rows with."]
     lines = []
     for check in versus["checks"]:
-        difference = check["difference"]
         verdict = (
             f"**{check['verdict']}**" if check["significant"] else "not significant (p >= 0.05)"
         )
         lines.append(
             f"- {check['metric']} at {check['budget']:,} tokens: `{check['ours']}` minus "
-            f"`{check['peer']}` = {difference['mean']:+.3f} [{difference['low']:+.3f}, "
-            f"{difference['high']:+.3f}], {p_value(check['p_value'])}: {verdict}."
+            f"`{check['peer']}` = {difference_text(check['difference'])}, "
+            f"{p_value(check['p_value'])}: {verdict}."
         )
     real = sum(check["significant"] for check in versus["checks"])
     lines.append(
@@ -147,5 +147,5 @@ def _duplicates(results: RunResults) -> str:
     return (
         f"Chunks with identical text, per tier: {per_tier('exact')}. Duplicate rows: "
         f"{per_tier('rows')}. Near-duplicate pairs: {per_tier('near')}. Rows whose returned "
-        f"context at 1,024 tokens repeats text: {returned}."
+        f"context at {HEADLINE_BUDGET:,} tokens repeats text: {returned}."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eval.report.markdown import p_value, table
+from eval.report.markdown import difference_text, p_value, table
 from eval.tuning.sweep import BUDGETS, objective
 
 __all__ = ["sweep_markdown"]
@@ -91,12 +91,8 @@ def _change_test(compared: dict[str, Any] | None) -> str:
     test = compared.get("test")
     if test is None:
         return "n/a"
-    d = test["difference"]
     verdict = "real" if test["significant"] else "not significant"
-    return (
-        f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}], {p_value(test['p_value'])}: "
-        f"{verdict}"
-    )
+    return f"{difference_text(test['difference'])}, {p_value(test['p_value'])}: {verdict}"
 
 
 def _objective(figures: dict[str, Any]) -> str:

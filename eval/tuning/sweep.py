@@ -148,8 +148,8 @@ def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> di
         ]
         for dataset in datasets:
             grid[dataset.name] += _measure(dataset, splits[dataset.name], settings)
-    chosen = _choose(grid)
     tied = _tied(grid)
+    chosen = _choose(tied)
     notify("sweep: ablation on the chosen tiers")
     ablation = {
         d.name: _measure(d, splits[d.name], _ablation_steps(chosen)) for d in datasets
@@ -189,10 +189,10 @@ def _ablation_steps(chosen: Setting) -> list[Setting]:
     return [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
 
 
-def _choose(grid: dict[str, list[dict[str, Any]]], default: Setting | None = None) -> Setting:
-    """The setting to use: tied with the best on the training side, and the cheapest of those.
+def _choose(tied: list[dict[str, Any]], default: Setting | None = None) -> Setting:
+    """The setting to use of the ``tied`` ones (:func:`_tied`, best score first): the cheapest.
 
-    Tied settings are those of :func:`_tied`. When the current defaults
+    When the current defaults
     (``ChunkingConfig()`` and ``DEFAULT_WEIGHTS``) are tied they stay: a
     production tier does not move on noise. Otherwise the tied setting with the
     largest ``small`` budget (fewest rows to store and rank), then the largest
@@ -208,7 +208,6 @@ def _choose(grid: dict[str, list[dict[str, Any]]], default: Setting | None = Non
             parent=DEFAULT_WEIGHTS.parent,
             neighbours=DEFAULT_WEIGHTS.neighbours,
         )
-    tied = _tied(grid)
     if asdict(default) in tied:
         return default
     # tied is best score first: among equal tiers, the first is the best score.

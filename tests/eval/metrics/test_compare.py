@@ -3,14 +3,19 @@
 import random
 
 from eval.metrics.compare import against_best_peer
+from eval.metrics.significance import interval
 from eval.results import RowFigures
 
 
-def row(source, means):
-    """A row whose evidence figures at every compared budget are ``means`` (recall, strict)."""
-    recall, strict = means
-    figures = {"span_recall": recall, "evidence_strict_recall": strict}
-    return RowFigures(source, at_budget={str(b): dict(figures) for b in (512, 1024, 2048)})
+def row(source, recalls, stricts):
+    """A row measured on these per-query values: means and intervals at every budget."""
+    bands = {"span_recall": interval(recalls), "evidence_strict_recall": interval(stricts)}
+    figures = {metric: band.mean for metric, band in bands.items()}
+    return RowFigures(
+        source,
+        at_budget={str(b): dict(figures) for b in (512, 1024, 2048)},
+        intervals={"at_budget": {str(b): dict(bands) for b in (512, 1024, 2048)}},
+    )
 
 
 def values(per_query_recall, per_query_strict):
@@ -36,10 +41,11 @@ def test_the_best_rows_meet_and_only_a_clear_difference_is_called_real():
     }
     retrieval = {
         name: row(
-            "peer" if name.startswith("peer:") else "ours", (sum(r) / len(r), sum(s) / len(s))
+            "peer" if name.startswith("peer:") else "ours",
+            v["1024"]["span_recall"],
+            v["1024"]["evidence_strict_recall"],
         )
         for name, v in per_query.items()
-        for r, s in [(v["1024"]["span_recall"], v["1024"]["evidence_strict_recall"])]
     }
     versus = against_best_peer(retrieval, per_query)
     assert versus["best"] == "ours:strong"
@@ -58,6 +64,9 @@ def test_the_best_rows_meet_and_only_a_clear_difference_is_called_real():
 
 def test_nothing_to_compare_without_peer_rows_or_per_query_values():
     per_query = {"ours": values([1.0, 0.0], [1.0, 0.0])}
-    assert against_best_peer({"ours": row("ours", (0.5, 0.5))}, per_query) == {}
-    retrieval = {"ours": row("ours", (0.5, 0.5)), "peer:x": row("peer", (0.4, 0.4))}
+    assert against_best_peer({"ours": row("ours", [1.0, 0.0], [1.0, 0.0])}, per_query) == {}
+    retrieval = {
+        "ours": row("ours", [1.0, 0.0], [1.0, 0.0]),
+        "peer:x": row("peer", [0.8, 0.0], [0.8, 0.0]),
+    }
     assert against_best_peer(retrieval, per_query) == {}  # the peer's per-query values are missing

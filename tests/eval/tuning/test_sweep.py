@@ -81,6 +81,11 @@ def grid_row(small, parent, per_query, *, queries=None, medium=512):
     }
 
 
+def choose(grid, default=None):
+    """The sweep's choice among the settings tied on ``grid``."""
+    return sweep_module._choose(sweep_module._tied(grid), default)
+
+
 def test_choose_prefers_the_largest_small_budget_among_paired_ties():
     noisy = [0.2, 0.8] * 10
     best = [v + 0.02 for v in noisy]
@@ -99,10 +104,10 @@ def test_choose_prefers_the_largest_small_budget_among_paired_ties():
             grid_row(192, 0.5, clearly_worse),
         ],
     }
-    assert sweep_module._choose(grid).small == 128
+    assert choose(grid).small == 128
     exact = {name: [grid_row(64, 0.5, best), grid_row(128, 0.5, [v - 0.02 for v in best])]
              for name in ("one", "two")}  # fmt: skip
-    assert sweep_module._choose(exact).small == 64  # a constant gap is no tie: zero spread
+    assert choose(exact).small == 64  # a constant gap is no tie: zero spread
 
 
 def test_choose_keeps_tied_defaults_else_the_largest_medium():
@@ -119,8 +124,8 @@ def test_choose_keeps_tied_defaults_else_the_largest_medium():
     ]
     grid = {"one": rows, "two": rows}
     default = Setting(96, 512, 2048, parent=0.5, neighbours=0.6)
-    assert sweep_module._choose(grid, default) == default  # tied: the defaults stay
-    chosen = sweep_module._choose(grid, Setting(192, 512, 2048, parent=0.5, neighbours=0.6))
+    assert choose(grid, default) == default  # tied: the defaults stay
+    chosen = choose(grid, Setting(192, 512, 2048, parent=0.5, neighbours=0.6))
     assert (chosen.small, chosen.medium) == (128, 512)  # defaults not tied: cheapest tied tiers
 
 
