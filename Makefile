@@ -12,7 +12,7 @@ comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PACKAGES := chunking extraction eval
 
-.PHONY: help install fmt lint typecheck test bench eval eval-check check wheel-check clean
+.PHONY: help install fmt lint typecheck test bench eval eval-check eval-locomo check wheel-check clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

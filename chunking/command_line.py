@@ -39,6 +39,7 @@ __all__ = [
     "output",
     "package_version",
     "read_export",
+    "version_every_command",
 ]
 
 STDOUT = Path("-")

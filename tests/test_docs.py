@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 _LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+_PATH = re.compile(r"`((?:chunking|extraction|eval|fixtures|benchmarks|tests|docs)/[\w./-]*)`")
+"""A path of this repository named in backticks, e.g. `eval/tuning/sweep.py`."""
 
 
 def test_the_readme_is_for_users_and_short() -> None:
@@ -49,6 +51,14 @@ def test_every_relative_link_resolves(page: Path) -> None:
         if "://" in target or target.startswith("mailto:"):
             continue
         assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+@pytest.mark.parametrize("page", [README, *PAGES], ids=lambda p: p.name)
+def test_every_path_named_in_backticks_exists(page: Path) -> None:
+    missing = [
+        p for p in _PATH.findall(page.read_text(encoding="utf-8")) if not (ROOT / p).exists()
+    ]
+    assert not missing, f"{page.name} names paths that are not in the repository: {missing}"
 
 
 def test_there_are_reference_pages() -> None:
