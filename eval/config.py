@@ -60,6 +60,9 @@ class EvalConfig:
             written as the TREC run files (one of ``budgets``).
         analyzer: how every index (ours and the peers') cuts text into BM25 terms.
         index_dates: whether indexes also see the days of each unit's messages.
+        dense: whether the rows that return turns (``turns:small``, the peers'
+            ``+turns``) add each message's dense similarity to the question
+            (:mod:`eval.retrieval.dense`; needs the model package).
 
     Raises:
         UnknownNameError: a name not in its registry.
@@ -77,6 +80,7 @@ class EvalConfig:
     run_budget: int = HEADLINE_BUDGET
     analyzer: Analyzer = DEFAULT_ANALYZER
     index_dates: bool = True
+    dense: bool = False
 
     def __post_init__(self) -> None:
         for name in self.strategies:

@@ -44,6 +44,7 @@ from eval.retrieval import (
     peer_retrievers,
     peer_rows,
 )
+from eval.retrieval.dense import shared_encoder
 from eval.retrieval.text import Analyzer, MessageDates, message_dates
 from eval.retrieval.turns import Messages
 
@@ -151,11 +152,14 @@ def _retrieval(
     )
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in config.strategies}
     about: dict[str, dict[str, Any]] = {}
+    encoder = shared_encoder() if config.dense else None
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
         dates = message_dates(conversations[user]) if config.index_dates else None
         # The messages are indexed once per user, for our rows and the peers' alike.
-        messages = Messages.build(conversations[user], analyzer=config.analyzer, dates=dates)
+        messages = Messages.build(
+            conversations[user], analyzer=config.analyzer, dates=dates, encoder=encoder
+        )
         indexes = TierIndexes.build(
             chunks[user], analyzer=config.analyzer, dates=dates, messages=messages
         )

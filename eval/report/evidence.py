@@ -142,7 +142,8 @@ def evidence_section(results: RunResults) -> str:
         "rather than being dropped); `+context` ranks them with the same context score as "
         "`context:small` (parent term only for a hierarchy); `+turns` returns the messages "
         "of the leaves so ranked, as `turns:small` does with ours (each message scored by the "
-        "best leaf holding it and its own match, a speaker the question names favoured); "
+        "best leaf holding it and its own match, plus, in a run with `--dense`, its "
+        "embedding's similarity to the question; a speaker the question names favoured); "
         "`+auto-merge` merges the leaves that fit before the cap. A query without gold spans "
         f"scores 0 (queries without gold spans: "
         f"{results.dataset.get('queries_without_gold_spans', 'not counted')}).",

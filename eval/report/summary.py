@@ -32,7 +32,8 @@ def summary_section(results: RunResults) -> str:
         f"{dataset['conversations']} conversations of {dataset['users']} users; a gold span is "
         f"{dataset.get('gold_spans', 'a gold span of the dataset')}. Figures are means over "
         "queries with 95% bootstrap intervals [low, high]; a difference between two rows is "
-        "paired over the same queries and called real only when p < 0.05.",
+        "paired over the same queries and called real only when p < 0.05. "
+        + _ranking(results.config),
         "",
         "### Best rows (our two best, the two best peer rows; span recall at "
         f"{HEADLINE_BUDGET:,} tokens)",
@@ -52,6 +53,15 @@ def summary_section(results: RunResults) -> str:
         _duplicates(results),
     ]
     return "\n".join(parts)
+
+
+def _ranking(config: Mapping[str, Any]) -> str:
+    if config.get("dense"):
+        return (
+            "The rows that return turns (`turns:small`, the peers' `+turns`) add each "
+            "message's dense similarity to the question (all-MiniLM-L6-v2) to its BM25 scores."
+        )
+    return "Every row ranks by BM25 alone (no dense term: `--dense` adds it)."
 
 
 def _cell(row: RowFigures, budget: int, metric: str) -> str:

@@ -15,6 +15,7 @@ ablation of ``make eval SWEEP=1``; docs/eval.md, "What helps"):
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,6 +105,6 @@ def _stemmer() -> Any:
 def import_extra(module: str, *, package: str | None = None) -> Any:
     """``module``, or an ImportError naming the extra that installs it."""
     try:
-        return __import__(module)
+        return importlib.import_module(module)
     except ImportError as error:
         raise ImportError(f"{package or module} is missing; {_INSTALL}") from error

