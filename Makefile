@@ -52,7 +52,7 @@ DATASET ?= fixtures/hard
 EVAL_OUT ?= reports/latest
 # DENSE=1: the turn rows add all-MiniLM-L6-v2's similarity (about a minute more on the
 # fixtures, on two cores); DENSE=0: BM25 alone. The baselines are of DENSE=1 runs.
-DENSE ?= 0
+DENSE ?= 1
 DENSE_FLAG := $(if $(filter 1,$(DENSE)),--dense)
 # LoCoMo-format dev data (CC BY-NC, never committed): used by SWEEP=1 and eval-locomo when present.
 LOCOMO ?= ../shared/data/locomo/dev.json
