@@ -5,8 +5,11 @@ session advisory lock ``(namespace, slot)`` with ``slot`` in ``0..cap-1``,
 taken with ``pg_try_advisory_lock`` on a pooled connection and released
 when the call ends. So every process that shares the database shares the
 cap, and a process that dies releases its permits with its connections:
-no permit can leak. A caller that finds every slot taken waits and tries
-again (50 ms, doubling to 500 ms, with jitter).
+no permit can leak. A caller that finds every slot taken gives its
+connection back to the pool, waits and tries again (50 ms, doubling to
+500 ms, with jitter): only calls in flight hold connections, so callers
+waiting for a permit never starve the pool's other users (uploads,
+heartbeats, the chunk store).
 
 :class:`PermittedLLM` wraps any :class:`~extraction.llm.LLM` so that each of
 its calls holds a permit.
@@ -41,7 +44,8 @@ class Permits:
         pool: an open async connection pool of autocommit connections (a
             permit is held outside any transaction, never "idle in
             transaction" for a whole LLM call); each permit held uses one of
-            its connections, so size it to this process's own concurrency.
+            its connections, and a caller waiting for one borrows a
+            connection only while it tries the slots.
         cap: the number of permits in the whole cluster.
     """
 
@@ -55,25 +59,29 @@ class Permits:
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[int]:
         """Wait for a permit and hold it for the ``async with`` block; yields its slot."""
-        async with self._pool.connection() as connection:
-            slot = await self._take(connection)
-            try:
-                yield slot
-            finally:
-                await asyncio.shield(connection.execute(_RELEASE, (NAMESPACE, slot)))
-
-    async def _take(self, connection: Any) -> int:
         pause = 0.05
         while True:
-            slots = list(range(self.cap))
-            self._random.shuffle(slots)
-            for slot in slots:
-                cursor = await connection.execute(_TRY, (NAMESPACE, slot))
-                row = await cursor.fetchone()
-                if row is not None and row[0]:
-                    return slot
+            async with self._pool.connection() as connection:
+                slot = await self._try(connection)
+                if slot is not None:
+                    try:
+                        yield slot
+                    finally:
+                        await asyncio.shield(connection.execute(_RELEASE, (NAMESPACE, slot)))
+                    return
             await asyncio.sleep(pause * (0.5 + self._random.random()))
             pause = min(pause * 2, 0.5)
+
+    async def _try(self, connection: Any) -> int | None:
+        """A free slot, now locked on ``connection``; ``None`` when all are taken."""
+        slots = list(range(self.cap))
+        self._random.shuffle(slots)
+        for slot in slots:
+            cursor = await connection.execute(_TRY, (NAMESPACE, slot))
+            row = await cursor.fetchone()
+            if row is not None and row[0]:
+                return slot
+        return None
 
 
 class PermittedLLM:

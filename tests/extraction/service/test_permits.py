@@ -101,3 +101,42 @@ def test_a_permit_whose_connection_dies_is_released(pg_database: str) -> None:
             await pool.close()
 
     assert asyncio.run(scenario()) == 0
+
+
+def test_callers_waiting_for_a_permit_do_not_hold_the_pools_connections(pg_database: str) -> None:
+    """Cap 1, pool of 2: one call in flight, three waiting; the pool still lends a connection."""
+
+    async def scenario() -> tuple[int, int]:
+        [pool] = await _pools(pg_database, 1, 2)
+        permits = Permits(pool, cap=1)
+        release = asyncio.Event()
+        try:
+            held = asyncio.Event()
+
+            async def holder() -> None:
+                async with permits.hold():
+                    held.set()
+                    await release.wait()
+
+            async def waiter() -> None:
+                async with permits.hold():
+                    pass
+
+            tasks = [asyncio.create_task(holder())]
+            await held.wait()
+            tasks += [asyncio.create_task(waiter()) for _ in range(3)]
+            await asyncio.sleep(0.3)  # the waiters have tried and backed off several times
+            lent = 0
+            for _ in range(5):  # another user of the pool, e.g. an upload
+                async with pool.connection(timeout=2.0) as connection:
+                    await connection.execute("SELECT 1")
+                    lent += 1
+            release.set()
+            async with asyncio.timeout(10):
+                await asyncio.gather(*tasks)
+            return lent, len(tasks)
+        finally:
+            release.set()
+            await pool.close()
+
+    assert asyncio.run(scenario()) == (5, 4)
