@@ -78,7 +78,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--dense",
         action="store_true",
         help="the turn rows add each message's dense similarity to the question "
-        "(all-MiniLM-L6-v2 on the CPU: about 0.5 ms per word piece of the messages)",
+        "(all-MiniLM-L6-v2, on the CPU: every message is embedded; docs/eval.md gives the cost)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(run=_run)

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -113,30 +115,42 @@ class Encoder:
         )
 
     def encode(
-        self, texts: Sequence[str], *, max_tokens: int = MAX_TOKENS, batch_size: int = 8
+        self,
+        texts: Sequence[str],
+        *,
+        max_tokens: int = MAX_TOKENS,
+        batch_size: int = 8,
+        workers: int | None = None,
     ) -> Any:
         """One unit vector per text, shape ``(len(texts), 384)``, float32.
 
         A text longer than ``max_tokens`` word pieces ([CLS] and [SEP]
         included) is cut to its first ones, as sentence-transformers cuts at
         ``max_seq_length``. Texts are batched by length, so that little of a
-        batch is padding (small batches measured fastest on the CPU).
+        batch is padding (small batches measured fastest on the CPU), and the
+        batches run on ``workers`` threads (default: the CPUs, at most 4),
+        each with a one-thread BLAS: numpy's element-wise steps, half the
+        time, use one core each otherwise (1.46 times as fast on two cores).
 
         Raises:
-            ValueError: ``max_tokens`` outside 2..256.
+            ValueError: ``max_tokens`` outside 2..256, or ``workers`` < 1.
         """
         import numpy as np
 
         if not 2 <= max_tokens <= MAX_TOKENS:
             raise ValueError(f"max_tokens must be in 2..{MAX_TOKENS}, got {max_tokens!r}")
+        workers = min(4, os.cpu_count() or 1) if workers is None else workers
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers!r}")
         pieces = [
             ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], self._separator]
             for ids in (e.ids for e in self._tokenizer.encode_batch(list(texts)))
         ]
         vectors = np.zeros((len(texts), _WIDTH), dtype=np.float32)
         order = np.argsort([len(ids) for ids in pieces], kind="stable")
-        for start in range(0, len(texts), batch_size):
-            batch = order[start : start + batch_size]
+        batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
+
+        def run(batch: Any) -> None:  # each batch writes its own rows
             length = max(len(pieces[i]) for i in batch)
             ids = np.zeros((len(batch), length), dtype=np.int64)
             mask = np.zeros((len(batch), length), dtype=np.float32)
@@ -144,6 +158,14 @@ class Encoder:
                 ids[row, : len(pieces[i])] = pieces[i]
                 mask[row, : len(pieces[i])] = 1.0
             vectors[batch] = self._forward(ids, mask)
+
+        if workers == 1 or len(batches) < 2:
+            for batch in batches:
+                run(batch)
+            return vectors
+        limits = import_extra("threadpoolctl").threadpool_limits
+        with limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, batches))
         return vectors
 
     def _forward(self, ids: Any, mask: Any) -> Any:
@@ -226,7 +248,7 @@ TEXT_TOKENS = 128
 
 Half the model's 256, at half the cost: a long assistant reply is embedded by
 its head. No LoCoMo dev message is longer (the longest has 102); in the
-fixtures' long replies, it halves the time of the dense pass (6.5 s instead
+fixtures' long replies, it halves the time of the dense pass (serially, 6.5 s instead
 of 11.7 s for one user of ``fixtures/hard``)."""
 
 

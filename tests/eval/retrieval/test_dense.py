@@ -37,10 +37,20 @@ def test_embeddings_match_sentence_transformers_on_the_same_files():
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_batching_changes_no_vector():
-    texts = REFERENCE["texts"]
-    one_by_one = np.vstack([shared_encoder().encode([text]) for text in texts])
-    assert np.abs(shared_encoder().encode(texts, batch_size=4) - one_by_one).max() < 1e-5
+def test_batching_and_threads_change_no_vector():
+    texts = REFERENCE["texts"] * 3
+    one_by_one = np.vstack([shared_encoder().encode([text], workers=1) for text in texts])
+    for workers in (1, 2, 3):
+        vectors = shared_encoder().encode(texts, batch_size=2, workers=workers)
+        assert np.abs(vectors - one_by_one).max() < 1e-5
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("workers", 0), ("max_tokens", 1), ("max_tokens", 257)]
+)
+def test_bad_options_are_refused(option, value):
+    with pytest.raises(ValueError, match=option):
+        shared_encoder().encode(["hi"], **{option: value})
 
 
 def test_meaning_is_found_without_shared_words():
