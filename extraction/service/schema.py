@@ -2,18 +2,17 @@
 
 :func:`migrate` is idempotent and safe to run from several instances at
 once (it holds a PostgreSQL advisory lock): it migrates the chunk store,
-creates the result cache, procrastinate's schema when absent and the
-tables below. Blocking: call it from a thread, not an event loop.
+creates the result cache and the tables below, and creates or upgrades
+procrastinate's schema (:mod:`extraction.service.queue_schema`).
+Blocking: call it from a thread, not an event loop.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import psycopg
+from extraction.service import queue_schema
 
 __all__ = [
     "REQUIRED",
@@ -85,17 +84,8 @@ def migrate(database_url: str) -> None:
             store.close()
         open_result_cache(database_url).close()  # creates the cache's table
         connection.execute(SERVICE_TABLES)
-        present = connection.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-        if present is None or present[0] is None:
-            _apply_queue_schema(connection)
+        queue_schema.bring_up_to_date(connection)
     log.info("service schema ready")
-
-
-def _apply_queue_schema(connection: psycopg.Connection[Any]) -> None:
-    from procrastinate import schema
-
-    connection.execute(schema.SchemaManager.get_schema())  # procrastinate's own SQL
-    log.info("created the job queue's schema (procrastinate)")
 
 
 REQUIRED = {
@@ -127,10 +117,16 @@ def check(database_url: str) -> None:
 
     with psycopg.connect(database_url, autocommit=True) as connection:
         missing = missing_tables(connection.execute(REQUIRED_QUERY).fetchone())
+        behind = [] if missing else queue_schema.pending(connection)
     if missing:
         raise SettingsError(
             f"the database lacks the service's tables ({', '.join(missing)}): "
             "start once with --migrate"
+        )
+    if behind:
+        raise SettingsError(
+            f"the job queue's schema lacks {len(behind)} of the installed procrastinate's "
+            f"migrations (first: {behind[0]}): start once with --migrate"
         )
     store = open_store(database_url, create=False)
     try:
