@@ -26,6 +26,14 @@ def _recorded(url: str) -> list[str]:
         return [name for (name,) in rows]
 
 
+def _migrated_with_a_broken_migration(url: str, tmp_path: Path, name: str) -> Path:
+    """A migrated database, and a release's migrations with one that fails, named ``name``."""
+    schema.migrate(url)
+    directory = _with_a_new_release(tmp_path)
+    (directory / name).write_text("SELECT no_such_function();\n")
+    return directory
+
+
 def _with_a_new_release(tmp_path: Path) -> Path:
     """procrastinate's migrations plus one from a release after the installed one."""
     for path in migration_files():
@@ -61,9 +69,9 @@ def test_a_later_release_s_migration_is_applied_once_and_recorded(
 def test_a_failing_migration_is_not_recorded_and_stops_the_later_ones(
     pg_database: str, tmp_path: Path
 ) -> None:
-    schema.migrate(pg_database)
-    directory = _with_a_new_release(tmp_path)
-    (directory / "98.00.00_01_pre_broken.sql").write_text("SELECT no_such_function();\n")
+    directory = _migrated_with_a_broken_migration(
+        pg_database, tmp_path, "98.00.00_01_pre_broken.sql"
+    )
     with psycopg.connect(pg_database, autocommit=True) as connection:
         with pytest.raises(psycopg.errors.UndefinedFunction):
             bring_up_to_date(connection, directory)
@@ -77,9 +85,7 @@ def test_a_queue_made_before_the_record_counts_as_at_the_floor(
     pg_database: str, tmp_path: Path
 ) -> None:
     """A database migrated by an earlier version of the service: the queue, no record."""
-    schema.migrate(pg_database)
-    directory = _with_a_new_release(tmp_path)
-    (directory / "03.05.00_01_pre_at_the_floor.sql").write_text("SELECT no_such_function();\n")
+    directory = _migrated_with_a_broken_migration(pg_database, tmp_path, "03.05.00_01_at_floor.sql")
     with psycopg.connect(pg_database, autocommit=True) as connection:
         connection.execute("DROP TABLE service_queue_migrations")
         # At the floor or below counts as applied (the broken one is never run); above is not.
