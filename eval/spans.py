@@ -101,17 +101,11 @@ def intersection(a: Iterable[Located], b: Iterable[Located]) -> int:
     return sum(overlap(merged, span) for span in union(a))
 
 
-class SpanUnit(Protocol):
+class SpanUnit(Located, Protocol):
     """A span of a conversation's canonical text, with its text and token count."""
 
     @property
-    def conversation_id(self) -> str: ...
-    @property
     def id(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
     @property
     def content(self) -> str: ...
     @property
