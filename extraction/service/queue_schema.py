@@ -56,11 +56,7 @@ def migration_files(directory: Path | None = None) -> list[Path]:
 
 def pending(connection: psycopg.Connection[Any], directory: Path | None = None) -> list[str]:
     """The migration files that :func:`bring_up_to_date` would apply (all, without a queue)."""
-    files = migration_files(directory)
-    if not _has_queue(connection):
-        return [path.name for path in files]
-    recorded = _recorded(connection) or _floor(files)
-    return [path.name for path in files if path.name not in recorded]
+    return [path.name for path in _pending(connection, migration_files(directory))]
 
 
 def bring_up_to_date(
@@ -81,20 +77,23 @@ def bring_up_to_date(
             _record(connection, [path.name for path in files])
         log.info("created the job queue's schema (procrastinate)")
         return []
-    recorded = _recorded(connection)
-    if not recorded:
-        recorded = _floor(files)
-        _record(connection, sorted(recorded))
+    if not _recorded(connection):
+        _record(connection, sorted(_floor(files)))
     applied = []
-    for path in files:
-        if path.name in recorded:
-            continue
+    for path in _pending(connection, files):
         with connection.transaction():
             connection.execute(path.read_text(encoding="utf-8"))
             _record(connection, [path.name])
         log.info("applied the job queue's migration %s", path.name)
         applied.append(path.name)
     return applied
+
+
+def _pending(connection: psycopg.Connection[Any], files: list[Path]) -> list[Path]:
+    if not _has_queue(connection):
+        return files
+    recorded = _recorded(connection) or _floor(files)
+    return [path for path in files if path.name not in recorded]
 
 
 def _has_queue(connection: psycopg.Connection[Any]) -> bool:
