@@ -16,12 +16,15 @@ Hierarchy::
                                            a peer chunker returned text that is
                                            not in the conversation it chunked
 
-Every message says what was received, what was expected and what to do.
+Every message says what was received, what was expected and what to do;
+:func:`import_extra` is the one ImportError of a missing optional package.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "BaselineMismatchError",
@@ -35,6 +38,7 @@ __all__ = [
     "UnknownEvidenceError",
     "UnknownNameError",
     "UnknownPeerError",
+    "import_extra",
 ]
 
 
@@ -109,3 +113,19 @@ class UnknownPeerError(EvalError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+def import_extra(module: str, *, package: str | None = None, needed_for: str = "the eval") -> Any:
+    """``module``, or an ImportError naming the package, what needs it and the extra.
+
+    >>> import_extra("no_such_module", package="nosuch", needed_for="the plots")
+    Traceback (most recent call last):
+    ImportError: nosuch is missing, needed by the plots: pip install 'chat-memory-chunks[eval]'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(
+            f"{package or module} is missing, needed by {needed_for}: "
+            "pip install 'chat-memory-chunks[eval]'"
+        ) from error

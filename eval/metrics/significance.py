@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from eval.errors import import_extra
+
 __all__ = [
     "LEVEL",
     "RESAMPLES",
@@ -52,8 +54,6 @@ LEVEL = 0.95
 
 SIGNIFICANCE = 0.05
 """A difference is called real when its p-value is below this."""
-
-_INSTALL = "intervals and tests need numpy: pip install 'chat-memory-chunks[eval]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +179,7 @@ def paired_test(
 
 
 def _numpy() -> Any:
-    try:
-        import numpy
-    except ImportError as error:
-        raise ImportError(_INSTALL) from error
-    return numpy
+    return import_extra("numpy", needed_for="intervals and tests")
 
 
 def _array(values: Sequence[float], caller: str) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.budgets import HEADLINE_BUDGET, HEADLINE_BUDGETS
+from eval.errors import import_extra
 from eval.metrics.compare import Rows, featured_rows, redundancy_by_row
 from eval.results import RowFigures, RunResults
 
@@ -29,17 +30,13 @@ __all__ = [
     "write_plots",
 ]
 
-_INSTALL = "the report's plots need matplotlib: pip install 'chat-memory-chunks[eval]'"
 _NUDGE = 0.035
 """Each row's points are moved by ``2 ** (NUDGE * offset)`` along the log-2 x axis."""
 
 
 def pyplot() -> Any:
     """matplotlib.pyplot on the Agg backend, or an ImportError naming the extra."""
-    try:
-        import matplotlib
-    except ImportError as error:
-        raise ImportError(_INSTALL) from error
+    matplotlib = import_extra("matplotlib", needed_for="the report's plots")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

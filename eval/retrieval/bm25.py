@@ -8,12 +8,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chunking import Chunk
+from eval.errors import import_extra
 from eval.retrieval.base import finish
 from eval.retrieval.text import (
     DEFAULT_ANALYZER,
     Analyzer,
     MessageDates,
-    import_extra,
     indexed_text,
 )
 from eval.spans import SpanUnit

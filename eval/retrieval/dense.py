@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from eval.retrieval.text import import_extra
+from eval.errors import import_extra
 
 __all__ = [
     "MAX_TOKENS",
@@ -107,8 +107,10 @@ class Encoder:
                 raise ModelFilesError(
                     f"{path} has SHA-256 {found}, not all-MiniLM-L6-v2's {expected}"
                 )
-        safetensors = import_extra("safetensors.numpy", package="safetensors")
-        tokenizers = import_extra("tokenizers")
+        safetensors = import_extra(
+            "safetensors.numpy", package="safetensors", needed_for="the dense term"
+        )
+        tokenizers = import_extra("tokenizers", needed_for="the dense term")
         return cls(
             safetensors.load_file(str(directory / "model.safetensors")),
             tokenizers.Tokenizer.from_file(str(directory / "tokenizer.json")),
@@ -163,7 +165,7 @@ class Encoder:
             for batch in batches:
                 run(batch)
             return vectors
-        limits = import_extra("threadpoolctl").threadpool_limits
+        limits = import_extra("threadpoolctl", needed_for="the dense term").threadpool_limits
         with limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, batches))
         return vectors

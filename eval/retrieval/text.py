@@ -15,7 +15,6 @@ ablation of ``make eval SWEEP=1``; docs/eval.md, "What helps"):
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,21 +22,19 @@ from functools import cache
 from typing import Any
 
 from chunking.model import Conversation
+from eval.errors import import_extra
 from eval.spans import SpanUnit
 
 __all__ = [
     "DEFAULT_ANALYZER",
     "Analyzer",
     "MessageDates",
-    "import_extra",
     "indexed_text",
     "message_dates",
 ]
 
 MessageDates = Mapping[tuple[str, str], datetime]
 """The date of each message, by ``(conversation_id, message_id)``."""
-
-_INSTALL = "the eval harness needs its extra: pip install 'chat-memory-chunks[eval]'"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,11 +97,3 @@ def indexed_text(unit: SpanUnit, dates: MessageDates | None) -> str:
 def _stemmer() -> Any:
     stemmer = import_extra("Stemmer", package="PyStemmer").Stemmer("english")
     return stemmer.stemWords
-
-
-def import_extra(module: str, *, package: str | None = None) -> Any:
-    """``module``, or an ImportError naming the extra that installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise ImportError(f"{package or module} is missing; {_INSTALL}") from error
