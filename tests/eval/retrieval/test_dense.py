@@ -20,6 +20,7 @@ from eval.retrieval.dense import (
     Encoder,
     ModelFilesError,
     _erf,
+    _gelu,
     model_directory,
     shared_encoder,
 )
@@ -65,6 +66,14 @@ def test_meaning_is_found_without_shared_words():
 def test_erf_is_within_its_stated_error():
     xs = np.linspace(-6.0, 6.0, 20001)
     assert max(abs(float(_erf(x)) - math.erf(x)) for x in xs) < 1.5e-7
+
+
+def test_gelu_in_place_is_the_exact_gelu():
+    xs = np.linspace(-8.0, 8.0, 4001, dtype=np.float32)
+    exact = [0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0))) for x in xs.tolist()]
+    found = _gelu(xs.copy())
+    assert found.dtype == np.float32
+    assert np.abs(found - np.array(exact)).max() < 1e-6
 
 
 @pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
