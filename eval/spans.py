@@ -75,14 +75,17 @@ def union(spans: Iterable[Located]) -> list[Span]:
     >>> union([Span("c", 5, 9), Span("c", 0, 6), Span("d", 0, 1), Span("c", 9, 9)])
     [Span(conversation_id='c', start=0, end=9), Span(conversation_id='d', start=0, end=1)]
     """
+    # Plain tuples: they sort by C comparisons, not by Span's generated __lt__
+    # (the metrics call this about a million times a run).
+    located = sorted((s.conversation_id, s.start, s.end) for s in spans if s.end > s.start)
     merged: list[Span] = []
-    located = (Span(s.conversation_id, s.start, s.end) for s in spans if s.end > s.start)
-    for span in sorted(located):
+    for conversation_id, start, end in located:
         last = merged[-1] if merged else None
-        if last and last.conversation_id == span.conversation_id and span.start <= last.end:
-            merged[-1] = Span(last.conversation_id, last.start, max(last.end, span.end))
+        if last and last.conversation_id == conversation_id and start <= last.end:
+            if end > last.end:
+                merged[-1] = Span(conversation_id, last.start, end)
         else:
-            merged.append(span)
+            merged.append(Span(conversation_id, start, end))
     return merged
 
 
