@@ -16,7 +16,7 @@ from chunking.model import Conversation
 from chunking.render import render
 from eval.peers.chunk import PeerChunk
 from eval.peers.llamaindex import PEER_NAME as LLAMAINDEX
-from eval.peers.merging import auto_merge
+from eval.peers.merging import Hierarchy
 from eval.retrieval.base import Retriever, dedup_spans, finish
 from eval.retrieval.bm25 import BM25Index
 from eval.retrieval.context import DEFAULT_WEIGHTS, ContextRanker, ContextWeights
@@ -55,6 +55,7 @@ class PeerIndex:
     chunks: tuple[PeerChunk, ...]
     units: dict[str, LabelledUnit]
     messages: Messages
+    hierarchy: Hierarchy
 
     @classmethod
     def build(
@@ -91,6 +92,7 @@ class PeerIndex:
             chunks=tuple(chunks),
             units=units,
             messages=messages,
+            hierarchy=Hierarchy.of(chunks),
         )
 
     def ranking(self, query: str) -> list[PeerChunk]:
@@ -186,7 +188,8 @@ class PeerAutoMerge:
     whole ranking would return little but roots. As LlamaIndex merges the top
     retrieved leaves, this merges the longest prefix of the leaf ranking that
     fits: the first ``n`` leaves for ``n = 1, 2, ...`` (at most ``k``) are merged
-    (:func:`eval.peers.auto_merge`) and deduplicated, and the last result that
+    (:func:`eval.peers.auto_merge`, in the index's :class:`~eval.peers.merging.Hierarchy`)
+    and deduplicated, and the last result that
     holds at most ``k`` units and ``token_budget`` tokens is returned (growing
     stops at the first prefix whose result does not fit, as ``cap`` stops).
     """
@@ -203,7 +206,7 @@ class PeerAutoMerge:
         leaves = self.index.ranking(query)
         best: list[LabelledUnit] = []
         for n in range(1, min(k, len(leaves)) + 1):
-            merged = auto_merge(leaves[:n], self.index.chunks, ratio=self.ratio)
+            merged = self.index.hierarchy.merge(leaves[:n], ratio=self.ratio)
             result = dedup_spans(self.index.labelled(merged))
             too_many = len(result) > k
             if too_many or (token_budget is not None and _tokens(result) > token_budget):
