@@ -19,6 +19,7 @@ from eval.datasets.loading import load_dataset
 from eval.errors import EvalError
 from eval.metrics.compare import summary_rows
 from eval.report.write import write_report, write_sweep
+from eval.retrieval.embedding_cache import EmbeddingCache
 from eval.runner import evaluate
 from eval.tuning.sweep import sweep
 
@@ -80,6 +81,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="the turn rows add each message's dense similarity to the question "
         "(all-MiniLM-L6-v2, on the CPU: every message is embedded; docs/eval.md gives the cost)",
     )
+    run.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="with --dense: keep the messages' embeddings in DIR and reuse them at the next run "
+        "(keyed by model, code and texts; the figures are the same; delete DIR at any time)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(run=_run)
     gate = commands.add_parser(
@@ -133,6 +141,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.cache and not args.dense:
+        raise EvalError("--cache keeps the dense term's embeddings: it needs --dense")
     started = time.perf_counter()
     notify = _notifier(args.quiet)
     _quiet_bm25s()
@@ -141,7 +151,8 @@ def _run(args: argparse.Namespace) -> int:
     config = EvalConfig(dense=args.dense)
     if args.peers is not None:
         config = replace(config, peers=tuple(filter(None, args.peers.split(","))))
-    results = evaluate(dataset, config=config, notify=notify)
+    cache = EmbeddingCache(args.cache) if args.cache else None
+    results = evaluate(dataset, config=config, notify=notify, embedding_cache=cache)
     notify("writing the report")
     report = write_report(results, args.out)
     header, rows = summary_rows(results.retrieval)

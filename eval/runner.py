@@ -45,6 +45,7 @@ from eval.retrieval import (
     peer_rows,
 )
 from eval.retrieval.dense import shared_encoder
+from eval.retrieval.embedding_cache import EmbeddingCache
 from eval.retrieval.text import Analyzer, MessageDates, message_dates
 from eval.retrieval.turns import Messages
 
@@ -58,16 +59,24 @@ def _silent(_: str) -> None:
 
 
 def evaluate(
-    dataset: Dataset, *, config: EvalConfig | None = None, notify: Notify = _silent
+    dataset: Dataset,
+    *,
+    config: EvalConfig | None = None,
+    notify: Notify = _silent,
+    embedding_cache: EmbeddingCache | None = None,
 ) -> RunResults:
-    """Measure ``dataset`` under ``config``; see ``report.md`` for what each figure means."""
+    """Measure ``dataset`` under ``config``; see ``report.md`` for what each figure means.
+
+    ``embedding_cache`` keeps the dense term's message embeddings between runs
+    (:mod:`eval.retrieval.embedding_cache`); the figures are the same without it.
+    """
     config = config or EvalConfig()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     notify(f"chunking {sum(len(c.conversations) for c in dataset.corpora)} conversations")
     chunks = {corpus.user_id: _chunk(corpus.conversations) for corpus in dataset.corpora}
     timings["chunking_s"] = time.perf_counter() - started
-    retrieval, peers, rows = _retrieval(dataset, chunks, config, notify)
+    retrieval, peers, rows = _retrieval(dataset, chunks, config, notify, embedding_cache)
     values = {name: _values(per_query) for name, per_query in rows.items()}
     comparisons = {"ours_vs_best_peer": against_best_peer(retrieval, values)}
     timings["retrieval_s"] = time.perf_counter() - started - timings["chunking_s"]
@@ -128,7 +137,11 @@ def _describe(dataset: Dataset, chunks: dict[str, list[Chunk]]) -> dict[str, Any
 
 
 def _retrieval(
-    dataset: Dataset, chunks: dict[str, list[Chunk]], config: EvalConfig, notify: Notify
+    dataset: Dataset,
+    chunks: dict[str, list[Chunk]],
+    config: EvalConfig,
+    notify: Notify,
+    embedding_cache: EmbeddingCache | None = None,
 ) -> tuple[dict[str, RowFigures], dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """Figures of every row (ours, then the peers'), what happened to the peers, per-query rows.
 
@@ -160,7 +173,11 @@ def _retrieval(
         dates = message_dates(conversations[user]) if config.index_dates else None
         # The messages are indexed once per user, for our rows and the peers' alike.
         messages = Messages.build(
-            conversations[user], analyzer=config.analyzer, dates=dates, encoder=encoder
+            conversations[user],
+            analyzer=config.analyzer,
+            dates=dates,
+            encoder=encoder,
+            cache=embedding_cache,
         )
         indexes = TierIndexes.build(
             chunks[user], analyzer=config.analyzer, dates=dates, messages=messages
@@ -174,6 +191,11 @@ def _retrieval(
             rows.setdefault(retriever.name, []).extend(
                 measure(retriever, query, plan) for query in queries
             )
+    if encoder is not None and embedding_cache is not None:
+        notify(
+            f"dense embeddings: {embedding_cache.hits} users' read from "
+            f"{embedding_cache.directory}, {embedding_cache.misses} computed"
+        )
     for name in peers.skipped:  # a peer that failed part-way keeps no partial row
         for row in peer_rows(name):
             rows.pop(row, None)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.errors import import_extra
+from eval.retrieval.embedding_cache import EmbeddingCache
 
 __all__ = [
     "MAX_TOKENS",
@@ -110,6 +111,13 @@ class Encoder:
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
         self._separator = tokenizer.token_to_id("[SEP]")
+
+    @property
+    def fingerprint(self) -> str:
+        """What the vectors depend on besides the texts: the model's files (pinned by
+        their SHA-256), this module's code and numpy's version (for
+        :class:`eval.retrieval.embedding_cache.EmbeddingCache`)."""
+        return _fingerprint()
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Encoder:
@@ -330,6 +338,14 @@ def _erf(x: Any) -> Any:
 
 
 @cache
+def _fingerprint() -> str:
+    import numpy as np
+
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return " ".join([*_SHA256.values(), code, np.__version__])
+
+
+@cache
 def shared_encoder() -> Encoder:
     """One :class:`Encoder` per process (the weights are 90 MB)."""
     return Encoder.load()
@@ -351,13 +367,22 @@ class DenseIndex:
         encoder: the model.
         texts: the texts, embedded once here (their first ``max_tokens`` word pieces).
         max_tokens: see :data:`TEXT_TOKENS`; queries are embedded whole (up to 256).
+        cache: where the texts' vectors are kept between runs (``None``: computed here).
     """
 
     def __init__(
-        self, encoder: Encoder, texts: Sequence[str], *, max_tokens: int = TEXT_TOKENS
+        self,
+        encoder: Encoder,
+        texts: Sequence[str],
+        *,
+        max_tokens: int = TEXT_TOKENS,
+        cache: EmbeddingCache | None = None,
     ) -> None:
         self.encoder = encoder
-        self.vectors = encoder.encode(texts, max_tokens=max_tokens)
+        if cache is None:
+            self.vectors = encoder.encode(texts, max_tokens=max_tokens)
+        else:
+            self.vectors = cache.vectors(encoder, texts, max_tokens=max_tokens)
         self.similarity = lru_cache(maxsize=4096)(self._similarity)
 
     def _similarity(self, query: str) -> Any:

@@ -44,6 +44,7 @@ from eval.retrieval.base import finish
 from eval.retrieval.bm25 import BM25Index, TierIndexes
 from eval.retrieval.context import ContextBM25, ContextRanker
 from eval.retrieval.dense import DenseIndex, Encoder
+from eval.retrieval.embedding_cache import EmbeddingCache
 from eval.retrieval.text import DEFAULT_ANALYZER, Analyzer, MessageDates
 from eval.spans import LabelledUnit, MessageUnit, SpanUnit
 
@@ -94,8 +95,12 @@ class Messages:
         analyzer: Analyzer = DEFAULT_ANALYZER,
         dates: MessageDates | None = None,
         encoder: Encoder | None = None,
+        cache: EmbeddingCache | None = None,
     ) -> Messages:
-        """Render and index the messages; ``encoder`` also embeds them (else no dense term)."""
+        """Render and index the messages; ``encoder`` also embeds them (else no dense term).
+
+        ``cache`` keeps the embeddings between runs (:class:`DenseIndex`).
+        """
         count = get_tokenizer().count
         spans: list[LabelledUnit] = []
         speaker_of: list[str | None] = []
@@ -131,7 +136,11 @@ class Messages:
             where=where,
             names=tuple(names.items()),
             index=BM25Index(spans, analyzer=analyzer, dates=dates),
-            dense=DenseIndex(encoder, [span.content for span in spans]) if encoder else None,
+            dense=(
+                DenseIndex(encoder, [span.content for span in spans], cache=cache)
+                if encoder
+                else None
+            ),
         )
 
     def named(self, query: str) -> str | None:

@@ -1,0 +1,106 @@
+"""Embeddings kept between runs (eval.retrieval.embedding_cache): same vectors, computed once."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.cli import main
+from eval.config import EvalConfig
+from eval.datasets.loading import load_dataset
+from eval.retrieval.embedding_cache import EmbeddingCache
+from eval.runner import evaluate
+
+
+class Counting:
+    """An embedder whose vectors are a hash of each text; counts its calls."""
+
+    def __init__(self, fingerprint: str = "model-a") -> None:
+        self.fingerprint = fingerprint
+        self.calls = 0
+
+    def encode(self, texts, *, max_tokens):
+        self.calls += 1
+        rows = [
+            np.random.default_rng(zlib.crc32(f"{max_tokens} {t}".encode())).random(4) for t in texts
+        ]
+        return np.array(rows, dtype=np.float32).reshape(len(texts), 4)
+
+
+TEXTS = ["We adopted a puppy.", "The tax form is due.", ""]
+
+
+def test_a_list_is_computed_once_and_read_back_the_same(tmp_path):
+    embedder, cache = Counting(), EmbeddingCache(tmp_path / "cache")
+    first = cache.vectors(embedder, TEXTS, max_tokens=128)
+    again = EmbeddingCache(tmp_path / "cache").vectors(embedder, TEXTS, max_tokens=128)
+    assert embedder.calls == 1
+    np.testing.assert_array_equal(first, again)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".npy"]  # no partial file left
+
+
+@pytest.mark.parametrize(
+    ("texts", "max_tokens", "fingerprint"),
+    [
+        (["We adopted a puppy.", "The tax form is due"], 128, "model-a"),  # one character less
+        (TEXTS, 64, "model-a"),
+        (TEXTS, 128, "model-b"),  # another model, or another forward pass
+    ],
+)
+def test_anything_the_vectors_depend_on_is_another_entry(tmp_path, texts, max_tokens, fingerprint):
+    cache = EmbeddingCache(tmp_path)
+    cache.vectors(Counting(), TEXTS, max_tokens=128)
+    changed = Counting(fingerprint)
+    cache.vectors(changed, texts, max_tokens=max_tokens)
+    assert changed.calls == 1
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_texts_are_delimited_in_the_key():
+    embedder = Counting()
+    assert EmbeddingCache.key(embedder, ["ab", "c"], max_tokens=8) != EmbeddingCache.key(
+        embedder, ["a", "bc"], max_tokens=8
+    )
+
+
+@pytest.mark.parametrize("damage", ["truncated", "other shape"])
+def test_a_damaged_entry_is_computed_again_and_replaced(tmp_path, caplog, damage):
+    embedder, cache = Counting(), EmbeddingCache(tmp_path)
+    expected = cache.vectors(embedder, TEXTS, max_tokens=128)
+    (path,) = tmp_path.iterdir()
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:40])
+    else:
+        np.save(path, np.zeros((1, 4), dtype=np.float32))
+    with caplog.at_level(logging.WARNING, logger="eval.retrieval.embedding_cache"):
+        np.testing.assert_array_equal(cache.vectors(embedder, TEXTS, max_tokens=128), expected)
+    assert embedder.calls == 2
+    assert "computing it again" in caplog.text
+    cache.vectors(embedder, TEXTS, max_tokens=128)
+    assert embedder.calls == 2  # the replaced file is read
+
+
+def test_a_cached_run_has_the_figures_of_an_uncached_one(tiny_locomo_path, tmp_path):
+    dataset = load_dataset(tiny_locomo_path)
+    config = EvalConfig(dense=True, strategies=("turns:small",), peers=())
+    plain = evaluate(dataset, config=config)
+    cache = EmbeddingCache(tmp_path)
+    evaluate(dataset, config=config, embedding_cache=cache)
+    assert cache.misses > 0
+    cached = evaluate(dataset, config=config, embedding_cache=cache)
+    assert cache.hits == cache.misses
+    assert cached.per_query["rows"] == plain.per_query["rows"]
+    assert cached.retrieval == plain.retrieval
+
+
+def test_the_command_line_refuses_a_cache_without_dense(tmp_path: Path, capsys, tiny_locomo_path):
+    out = tmp_path / "r"
+    argv = ["run", "--dataset", str(tiny_locomo_path), "--out", str(out), "--cache", "c"]
+    assert main([*argv, "--quiet"]) == 2
+    assert "needs --dense" in capsys.readouterr().err
+    assert not out.exists()
