@@ -19,7 +19,6 @@ from eval.retrieval.dense import (
     DenseIndex,
     Encoder,
     ModelFilesError,
-    _erf,
     _gelu,
     model_directory,
     shared_encoder,
@@ -63,17 +62,72 @@ def test_meaning_is_found_without_shared_words():
     assert query @ related > 0.3 > query @ unrelated
 
 
-def test_erf_is_within_its_stated_error():
-    xs = np.linspace(-6.0, 6.0, 20001)
-    assert max(abs(float(_erf(x)) - math.erf(x)) for x in xs) < 1.5e-7
+def _reference_forward(ids, mask):
+    """BERT's encoder written plainly, in float64, from the checkpoint's own weights."""
+    from safetensors.numpy import load_file
+
+    w = {
+        k: v.astype(np.float64)
+        for k, v in load_file(model_directory() / "model.safetensors").items()
+    }
+    erf = np.vectorize(math.erf)
+
+    def norm(x, name):
+        mean = x.mean(-1, keepdims=True)
+        std = np.sqrt(((x - mean) ** 2).mean(-1, keepdims=True) + 1e-12)
+        return (x - mean) / std * w[name + ".weight"] + w[name + ".bias"]
+
+    def linear(x, name):
+        return x @ w[name + ".weight"].T + w[name + ".bias"]
+
+    batch, length = ids.shape
+    x = (
+        w["embeddings.word_embeddings.weight"][ids]
+        + w["embeddings.position_embeddings.weight"][:length]
+    )
+    x = norm(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+    for layer in range(6):
+        p = f"encoder.layer.{layer}."
+        q, k, v = (
+            linear(x, p + f"attention.self.{n}")
+            .reshape(batch, length, 12, 32)
+            .transpose(0, 2, 1, 3)
+            for n in ("query", "key", "value")
+        )
+        scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(32) + (mask[:, None, None, :] - 1) * 1e9
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        weights /= weights.sum(-1, keepdims=True)
+        context = (weights @ v).transpose(0, 2, 1, 3).reshape(batch, length, 384)
+        x = norm(
+            linear(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm"
+        )
+        hidden = linear(x, p + "intermediate.dense")
+        hidden = 0.5 * hidden * (1 + erf(hidden / math.sqrt(2)))
+        x = norm(linear(hidden, p + "output.dense") + x, p + "output.LayerNorm")
+    pooled = (x * mask[..., None]).sum(1) / mask.sum(1)[:, None]
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 
-def test_gelu_in_place_is_the_exact_gelu():
-    xs = np.linspace(-8.0, 8.0, 4001, dtype=np.float32)
-    exact = [0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0))) for x in xs.tolist()]
-    found = _gelu(xs.copy())
+def test_the_forward_pass_is_the_plain_encoder():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1000, 20000, size=(3, 40))
+    mask = np.ones((3, 40), dtype=np.float32)
+    mask[1, 25:] = 0.0  # shorter texts in the batch: the padding path
+    mask[2, 7:] = 0.0
+    ids[mask == 0] = 0
+    found = shared_encoder()._forward(ids, mask)
     assert found.dtype == np.float32
-    assert np.abs(found - np.array(exact)).max() < 1e-6
+    assert np.abs(found - _reference_forward(ids, mask)).max() < 1e-6
+
+
+@pytest.mark.parametrize("shape", [(4001,), (70, 50)])  # blocks of 32, the last one short
+def test_gelu_in_place_is_the_exact_gelu(shape):
+    xs = np.linspace(-8.0, 8.0, math.prod(shape), dtype=np.float32).reshape(shape)
+    exact = np.array([0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0))) for x in xs.ravel().tolist()])
+    found = _gelu(xs)
+    assert found is xs
+    assert found.dtype == np.float32
+    assert np.abs(found.ravel() - exact).max() < 1e-6
 
 
 @pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json"])
