@@ -53,9 +53,10 @@ EVAL_OUT ?= reports/latest
 # DENSE=1: the turn rows add all-MiniLM-L6-v2's similarity (48 s instead of 24 s on the
 # fixtures, on two cores); DENSE=0: BM25 alone. The baselines are of DENSE=1 runs.
 DENSE ?= 1
-# The dense term's message embeddings are kept here between runs (same figures; delete at will).
+# The dense term's message embeddings are kept here between runs (same figures; delete at
+# will); EVAL_CACHE= (empty) computes them every run.
 EVAL_CACHE ?= reports/.cache
-DENSE_FLAG := $(if $(filter 1,$(DENSE)),--dense --cache $(EVAL_CACHE))
+DENSE_FLAG := $(if $(filter 1,$(DENSE)),--dense $(if $(EVAL_CACHE),--cache $(EVAL_CACHE)))
 # LoCoMo-format dev data (CC BY-NC, never committed): used by SWEEP=1 and eval-locomo when present.
 LOCOMO ?= ../shared/data/locomo/dev.json
 SWEEP_DATASETS = fixtures/synthetic $(wildcard $(LOCOMO))

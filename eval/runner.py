@@ -141,7 +141,7 @@ def _retrieval(
     chunks: dict[str, list[Chunk]],
     config: EvalConfig,
     notify: Notify,
-    embedding_cache: EmbeddingCache | None = None,
+    embedding_cache: EmbeddingCache | None,
 ) -> tuple[dict[str, RowFigures], dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """Figures of every row (ours, then the peers'), what happened to the peers, per-query rows.
 
@@ -168,6 +168,7 @@ def _retrieval(
     # Only the rows that return turns read the embeddings (ours `turns:*`, every peer's `+turns`).
     turns = config.peers or any(name.startswith("turns:") for name in config.strategies)
     encoder = shared_encoder() if config.dense and turns else None
+    cached = (embedding_cache.hits, embedding_cache.misses) if embedding_cache else (0, 0)
     for number, (user, queries) in enumerate(sorted(by_user.items()), start=1):
         notify(f"retrieval: user {number}/{len(by_user)} ({len(queries)} queries)")
         dates = message_dates(conversations[user]) if config.index_dates else None
@@ -177,7 +178,7 @@ def _retrieval(
             analyzer=config.analyzer,
             dates=dates,
             encoder=encoder,
-            cache=embedding_cache,
+            embedding_cache=embedding_cache,
         )
         indexes = TierIndexes.build(
             chunks[user], analyzer=config.analyzer, dates=dates, messages=messages
@@ -192,9 +193,10 @@ def _retrieval(
                 measure(retriever, query, plan) for query in queries
             )
     if encoder is not None and embedding_cache is not None:
+        hits, misses = embedding_cache.hits - cached[0], embedding_cache.misses - cached[1]
         notify(
-            f"dense embeddings: {embedding_cache.hits} users' read from "
-            f"{embedding_cache.directory}, {embedding_cache.misses} computed"
+            f"dense embeddings: {hits} users' read from {embedding_cache.directory}, "
+            f"{misses} computed"
         )
     for name in peers.skipped:  # a peer that failed part-way keeps no partial row
         for row in peer_rows(name):

@@ -4,15 +4,17 @@ The dense term embeds every message of a dataset, about half of a
 ``make eval`` run, and the same messages again at the next run. An
 :class:`EmbeddingCache` keeps each embedded list of texts in one ``.npy``
 file, named by the SHA-256 of the encoder's fingerprint (the model's files,
-the code of its forward pass, numpy's version: :attr:`Embedder.fingerprint`),
-the word-piece limit and the texts themselves. Any change to one of them is
-another file, so a cached run's figures are those of an uncached one; the
-test checks that they are identical.
+the code of its forward pass, the numeric libraries' versions:
+:attr:`eval.retrieval.dense.Encoder.fingerprint`), the word-piece limit and
+the texts themselves. A change to any of them is another file, so a cached
+run's figures are those of an uncached one (a test compares the two). An
+encoder without a fingerprint is never cached.
 
-A file that cannot be read, or whose shape does not match, is computed again
-and replaced (a warning is logged); files are written whole (to a temporary
-name, then renamed), so an interrupted run leaves no half file under a key.
-Nothing is ever evicted: a file is 1.5 KB per message, and the directory
+A file that cannot be read, or holds another number of vectors, is computed
+again and replaced, with a warning. Files are written whole (to a temporary
+name, flushed to disk, then renamed), so an interrupted run leaves no half
+file under a key; a file that cannot be written costs a warning, not the
+run. Nothing is evicted: a file is 1.5 KB per message, and the directory
 (``make eval``'s is ``reports/.cache``) can be deleted at any time.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,8 +37,8 @@ class Embedder(Protocol):
     """What the cache needs of an encoder (:class:`eval.retrieval.dense.Encoder`)."""
 
     @property
-    def fingerprint(self) -> str:
-        """Changes whenever the same texts could be given other vectors."""
+    def fingerprint(self) -> str | None:
+        """Changes whenever the same texts could get other vectors; ``None``: do not cache."""
         ...
 
     def encode(self, texts: Sequence[str], *, max_tokens: int) -> Any: ...
@@ -45,7 +48,7 @@ class EmbeddingCache:
     """Embeddings of lists of texts, one ``.npy`` file per list, in ``directory``.
 
     Attributes:
-        hits / misses: lists read from the cache / computed (and written) by this object.
+        hits / misses: lists read from the cache / computed by this object, so far.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -54,30 +57,21 @@ class EmbeddingCache:
         self.misses = 0
 
     def vectors(self, encoder: Embedder, texts: Sequence[str], *, max_tokens: int) -> Any:
-        """``encoder.encode(texts, max_tokens=max_tokens)``, from the cache when it is there."""
-        import numpy as np
+        """``encoder.encode(texts, max_tokens=max_tokens)``, from the cache when it is there.
 
+        Raises:
+            whatever ``encoder.encode`` raises; the cache's own failures are warnings.
+        """
+        if encoder.fingerprint is None:
+            return encoder.encode(texts, max_tokens=max_tokens)
         path = self.directory / f"{self.key(encoder, texts, max_tokens=max_tokens)}.npy"
-        if path.is_file():
-            try:
-                vectors = np.load(path, allow_pickle=False)
-            except (OSError, ValueError) as error:
-                log.warning(
-                    "embedding cache: %s is unreadable (%s); computing it again", path, error
-                )
-            else:
-                if vectors.ndim == 2 and len(vectors) == len(texts) and vectors.dtype == np.float32:
-                    self.hits += 1
-                    return vectors
-                log.warning(
-                    "embedding cache: %s has shape %s; computing it again", path, vectors.shape
-                )
+        cached = self._read(path, len(texts))
+        if cached is not None:
+            self.hits += 1
+            return cached
         vectors = encoder.encode(texts, max_tokens=max_tokens)
         self.misses += 1
-        self.directory.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npy")
-        np.save(partial, vectors, allow_pickle=False)
-        os.replace(partial, path)
+        self._write(path, vectors)
         return vectors
 
     @staticmethod
@@ -89,3 +83,41 @@ class EmbeddingCache:
             digest.update(len(data).to_bytes(8, "little"))
             digest.update(data)
         return digest.hexdigest()
+
+    def _read(self, path: Path, rows: int) -> Any:
+        import numpy as np
+
+        if not path.is_file():
+            return None
+        try:
+            vectors = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            log.warning("embedding cache: %s is unreadable (%s); computing it again", path, error)
+            return None
+        if vectors.ndim != 2 or len(vectors) != rows or vectors.dtype != np.float32:
+            log.warning(
+                "embedding cache: %s holds %s %s, not %d vectors; computing it again",
+                path,
+                vectors.shape,
+                vectors.dtype,
+                rows,
+            )
+            return None
+        return vectors
+
+    def _write(self, path: Path, vectors: Any) -> None:
+        import numpy as np
+
+        partial: str | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, partial = tempfile.mkstemp(dir=self.directory, suffix=".partial")
+            with os.fdopen(handle, "wb") as stream:
+                np.save(stream, vectors, allow_pickle=False)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(partial, path)
+        except OSError as error:
+            log.warning("embedding cache: could not write %s (%s); not cached", path, error)
+            if partial is not None:
+                Path(partial).unlink(missing_ok=True)

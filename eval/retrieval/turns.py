@@ -95,11 +95,11 @@ class Messages:
         analyzer: Analyzer = DEFAULT_ANALYZER,
         dates: MessageDates | None = None,
         encoder: Encoder | None = None,
-        cache: EmbeddingCache | None = None,
+        embedding_cache: EmbeddingCache | None = None,
     ) -> Messages:
         """Render and index the messages; ``encoder`` also embeds them (else no dense term).
 
-        ``cache`` keeps the embeddings between runs (:class:`DenseIndex`).
+        ``embedding_cache`` keeps the embeddings between runs (:class:`DenseIndex`).
         """
         count = get_tokenizer().count
         spans: list[LabelledUnit] = []
@@ -137,7 +137,9 @@ class Messages:
             names=tuple(names.items()),
             index=BM25Index(spans, analyzer=analyzer, dates=dates),
             dense=(
-                DenseIndex(encoder, [span.content for span in spans], cache=cache)
+                DenseIndex(
+                    encoder, [span.content for span in spans], embedding_cache=embedding_cache
+                )
                 if encoder
                 else None
             ),

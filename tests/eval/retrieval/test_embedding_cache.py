@@ -37,11 +37,22 @@ TEXTS = ["We adopted a puppy.", "The tax form is due.", ""]
 def test_a_list_is_computed_once_and_read_back_the_same(tmp_path):
     embedder, cache = Counting(), EmbeddingCache(tmp_path / "cache")
     first = cache.vectors(embedder, TEXTS, max_tokens=128)
-    again = EmbeddingCache(tmp_path / "cache").vectors(embedder, TEXTS, max_tokens=128)
+    later = EmbeddingCache(tmp_path / "cache")
+    again = later.vectors(embedder, TEXTS, max_tokens=128)
     assert embedder.calls == 1
     np.testing.assert_array_equal(first, again)
     assert (cache.hits, cache.misses) == (0, 1)
-    assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".npy"]  # no partial file left
+    assert (later.hits, later.misses) == (1, 0)
+    key = EmbeddingCache.key(embedder, TEXTS, max_tokens=128)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [f"{key}.npy"]  # no partial file
+
+
+def test_an_encoder_without_a_fingerprint_is_not_cached(tmp_path):
+    embedder, cache = Counting(fingerprint=None), EmbeddingCache(tmp_path)
+    cache.vectors(embedder, TEXTS, max_tokens=128)
+    cache.vectors(embedder, TEXTS, max_tokens=128)
+    assert embedder.calls == 2
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(
@@ -68,12 +79,14 @@ def test_texts_are_delimited_in_the_key():
     )
 
 
-@pytest.mark.parametrize("damage", ["truncated", "other shape"])
+@pytest.mark.parametrize("damage", ["empty", "truncated", "other shape"])
 def test_a_damaged_entry_is_computed_again_and_replaced(tmp_path, caplog, damage):
     embedder, cache = Counting(), EmbeddingCache(tmp_path)
     expected = cache.vectors(embedder, TEXTS, max_tokens=128)
     (path,) = tmp_path.iterdir()
-    if damage == "truncated":
+    if damage == "empty":  # what a crash between creating and filling a file can leave
+        path.write_bytes(b"")
+    elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:40])
     else:
         np.save(path, np.zeros((1, 4), dtype=np.float32))
@@ -83,6 +96,16 @@ def test_a_damaged_entry_is_computed_again_and_replaced(tmp_path, caplog, damage
     assert "computing it again" in caplog.text
     cache.vectors(embedder, TEXTS, max_tokens=128)
     assert embedder.calls == 2  # the replaced file is read
+
+
+def test_a_cache_that_cannot_be_written_costs_a_warning_not_the_run(tmp_path, caplog):
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    embedder = Counting()
+    with caplog.at_level(logging.WARNING, logger="eval.retrieval.embedding_cache"):
+        vectors = EmbeddingCache(blocked / "cache").vectors(embedder, TEXTS, max_tokens=128)
+    assert vectors.shape == (3, 4)
+    assert "not cached" in caplog.text
 
 
 def test_a_cached_run_has_the_figures_of_an_uncached_one(tiny_locomo_path, tmp_path):
