@@ -85,8 +85,11 @@ def scenarios() -> dict[str, Levers]:
 
 
 def estimating_llm(spec: ModelSpec) -> LLMFactory:
-    """Makes offline stand-ins whose token estimates are in ``spec``'s tokens."""
-    from extraction.offline import OfflineLLM
+    """Makes offline stand-ins whose token estimates are in ``spec``'s tokens.
+
+    The stand-ins it makes share one memo of the rules' facts (:class:`OfflineLLM`).
+    """
+    from extraction.offline import FactsMemo, OfflineLLM
 
     count = get_tokenizer().count
     ratio = spec.tokens_per_haiku_4_5_token
@@ -94,7 +97,8 @@ def estimating_llm(spec: ModelSpec) -> LLMFactory:
     def scaled(text: str) -> int:
         return round(count(text) * ratio)
 
-    return lambda: OfflineLLM(count_tokens=scaled)
+    memo: FactsMemo = {}  # the stand-ins of one estimate read the same turns
+    return lambda: OfflineLLM(count_tokens=scaled, memo=memo)
 
 
 def lever_costs(

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from extraction.items import Turn
-from extraction.offline import OfflineLLM, facts_of_turn
+from extraction.offline import FactsMemo, OfflineLLM, facts_of_turn
 from extraction.prompts import SYSTEM_PROMPT, build_request
 from tests.extraction.helpers import sample_items
 
@@ -40,6 +40,20 @@ def test_answers_have_the_models_json_shape_and_are_deterministic() -> None:
     facts = json.loads(first.text)["facts"]
     assert {"chunk", "category", "text", "messages"} <= set(facts[0])
     assert all(f["chunk"].startswith("c") and f["messages"][0].startswith("m") for f in facts)
+
+
+def test_a_shared_memo_changes_no_answer_and_is_not_changed_by_callers() -> None:
+    request = build_request(sample_items(), assistant_chars=None, cache_system=False)
+    memo: FactsMemo = {}
+    plain = asyncio.run(OfflineLLM().complete(request))
+    first = asyncio.run(OfflineLLM(memo=memo).complete(request))
+    assert memo  # the user turns' facts were kept
+    kept = {text: [dict(fact) for fact in facts] for text, facts in memo.items()}
+    for fact in facts_of_turn(Turn("user", "m9", next(iter(memo))), memo):
+        fact["text"] = "changed by a caller"
+    again = asyncio.run(OfflineLLM(memo=memo).complete(request))
+    assert plain == first == again
+    assert {text: [dict(fact) for fact in facts] for text, facts in memo.items()} == kept
 
 
 def test_usage_is_a_cl100k_estimate_and_says_so() -> None:
