@@ -6,7 +6,7 @@ when a peer runs, and a missing ``peers`` extra raises an ImportError naming
 """
 
 from eval.peers.chunk import PeerChunk, locate
-from eval.peers.merging import auto_merge
+from eval.peers.merging import Hierarchy, auto_merge
 from eval.peers.registry import PEERS, peer_chunks
 
-__all__ = ["PEERS", "PeerChunk", "auto_merge", "locate", "peer_chunks"]
+__all__ = ["PEERS", "Hierarchy", "PeerChunk", "auto_merge", "locate", "peer_chunks"]

@@ -24,6 +24,7 @@ class Hierarchy:
 
     @classmethod
     def of(cls, chunks: Iterable[PeerChunk]) -> Hierarchy:
+        """The hierarchy of ``chunks`` (every chunk of it, parents and children)."""
         by_id: dict[str, PeerChunk] = {}
         children: Counter[str] = Counter()
         for chunk in chunks:
