@@ -50,7 +50,7 @@ bench: $(STAMP) ## Run the benchmarks (ratios against a reference in the same ru
 # The hard users (fixtures/hard): questions on which the rows separate; fixtures/synthetic stays the sweep's.
 DATASET ?= fixtures/hard
 EVAL_OUT ?= reports/latest
-# DENSE=1: the turn rows add all-MiniLM-L6-v2's similarity (48 s instead of 24 s on the
+# DENSE=1: the turn rows add all-MiniLM-L6-v2's similarity (48-52 s instead of 24-28 s on the
 # fixtures, on two cores); DENSE=0: BM25 alone. The baselines are of DENSE=1 runs.
 DENSE ?= 1
 # The dense term's message embeddings are kept here between runs (same figures; delete at
