@@ -118,9 +118,14 @@ def split_queries(dataset: Dataset) -> dict[str, str]:
 
 def objective(figures: dict[str, dict[str, float]]) -> float:
     """Mean of span and strict evidence recall over :data:`BUDGETS` (one side's figures)."""
-    return fmean(
-        (figures[str(b)]["span_recall"] + figures[str(b)]["strict_recall"]) / 2 for b in BUDGETS
+    return _objective(
+        (figures[str(b)]["span_recall"], figures[str(b)]["strict_recall"]) for b in BUDGETS
     )
+
+
+def _objective(recalls: Iterable[tuple[float, float]]) -> float:
+    """The objective's formula, over (span recall, strict recall) at each budget."""
+    return fmean((span + strict) / 2 for span, strict in recalls)
 
 
 def sweep(datasets: Sequence[Dataset], *, notify: Notify = lambda _: None) -> dict[str, Any]:
@@ -349,8 +354,8 @@ def _summary(rows: list[dict[int, dict[str, float]]]) -> dict[str, Any]:
 
 def _query_objective(scores: dict[int, dict[str, float]]) -> float:
     """:func:`objective` of one query."""
-    return fmean(
-        (scores[b]["span_recall"] + scores[b]["evidence_strict_recall"]) / 2 for b in BUDGETS
+    return _objective(
+        (scores[b]["span_recall"], scores[b]["evidence_strict_recall"]) for b in BUDGETS
     )
 
 
