@@ -219,15 +219,9 @@ class TurnRanker(Generic[U]):
         if len(self._unit):
             np.maximum.at(scores, self._message, unit_scores[self._unit])
         if self.own_weight:
-            own = self.messages.index.scores(query)
-            best = float(own.max()) if len(own) else 0.0
-            if best > 0.0:
-                scores += self.own_weight * own / best
+            _add_relative(scores, self.messages.index.scores(query), self.own_weight)
         if self.dense_weight and self.messages.dense is not None:
-            similarity = self.messages.dense.similarity(query)
-            best = float(similarity.max()) if len(similarity) else 0.0
-            if best > 0.0:
-                scores += self.dense_weight * similarity / best
+            _add_relative(scores, self.messages.dense.similarity(query), self.dense_weight)
         named = self.messages.named(query)
         if named is not None:
             scores[self._speaker != named] *= self.speaker_weight
@@ -289,6 +283,13 @@ class TurnsBM25:
 
     def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageUnit]:
         return self.turns.search(query, k=k, token_budget=token_budget)
+
+
+def _add_relative(scores: Any, values: Any, weight: float) -> None:
+    """``scores += weight * values / max(values)``; nothing when no value is positive."""
+    best = float(values.max()) if len(values) else 0.0
+    if best > 0.0:
+        scores += weight * values / best
 
 
 def _itself(chunk: Chunk) -> MessageUnit:
