@@ -155,8 +155,13 @@ class TurnRanker(Generic[U]):
     """Ranks ``messages`` by the best context score of the units holding them (module docstring).
 
     A message longer than every unit (a long reply, split over several chunks)
-    is returned as the units that hold it, best first, at the message's rank:
-    returned whole, it could exceed any budget on its own.
+    is returned as the units that hold it, each at its own place: the
+    message's score times the unit's score over the best holder's, so the best
+    unit keeps the message's place. Returned whole, it could exceed any budget
+    on its own; returned as all its units at the message's rank, its weakest
+    units would spend the budget ahead of better messages. A unit of score 0
+    is not returned, so neither is a long message none of whose units the
+    context ranker scores (whatever its own and dense terms).
 
     Args:
         ranker: the context ranker of the units (our small chunks or a peer's leaves).
@@ -200,50 +205,76 @@ class TurnRanker(Generic[U]):
         self._unit = np.array([u for u, _ in pairs], dtype=np.int64)
         self._message = np.array([m for _, m in pairs], dtype=np.int64)
         longest = max((unit.token_count for unit in units), default=0)
-        self._holders: dict[int, list[int]] = {}
-        for unit_index, message_index in pairs:
-            if messages.spans[message_index].token_count > longest:
-                self._holders.setdefault(message_index, []).append(unit_index)
+        pieces = [
+            (unit_index, message_index)
+            for unit_index, message_index in pairs
+            if messages.spans[message_index].token_count > longest
+        ]
+        self._piece_unit = np.array([u for u, _ in pieces], dtype=np.int64)
+        self._piece_message = np.array([m for _, m in pieces], dtype=np.int64)
+        self._long = np.zeros(len(messages.spans), dtype=bool)
+        self._long[self._piece_message] = True
         self._returnable = np.array([s is not None for s in messages.speaker], dtype=bool)
         self._speaker = np.array([s or "" for s in messages.speaker], dtype=object)
         self.rank = lru_cache(maxsize=4096)(self._rank)
 
     def scores(self, query: str) -> Any:
         """Every message's score for ``query``, in the order of ``messages.spans``."""
-        return self._scores(query, self.ranker.scores(query))
+        best, extra, factor = self._terms(query, self.ranker.scores(query))
+        return (best + extra) * factor
 
-    def _scores(self, query: str, unit_scores: Any) -> Any:
+    def _terms(self, query: str, unit_scores: Any) -> tuple[Any, Any, Any]:
+        """Per message: its best unit's score, its own and dense terms, its speaker factor.
+
+        A message's score is ``(best + extra) * factor``; the factor is 0 for
+        messages never returned.
+        """
         import numpy as np
 
-        scores = np.zeros(len(self.messages.spans), dtype=np.float64)
+        count = len(self.messages.spans)
+        best = np.zeros(count, dtype=np.float64)
         if len(self._unit):
-            np.maximum.at(scores, self._message, unit_scores[self._unit])
+            np.maximum.at(best, self._message, unit_scores[self._unit])
+        extra = np.zeros(count, dtype=np.float64)
         if self.own_weight:
-            _add_relative(scores, self.messages.index.scores(query), self.own_weight)
+            _add_relative(extra, self.messages.index.scores(query), self.own_weight)
         if self.dense_weight and self.messages.dense is not None:
-            _add_relative(scores, self.messages.dense.similarity(query), self.dense_weight)
+            _add_relative(extra, self.messages.dense.similarity(query), self.dense_weight)
+        factor = np.ones(count, dtype=np.float64)
         named = self.messages.named(query)
         if named is not None:
-            scores[self._speaker != named] *= self.speaker_weight
-        scores[~self._returnable] = 0.0
-        return scores
+            factor[self._speaker != named] = self.speaker_weight
+        factor[~self._returnable] = 0.0
+        return best, extra, factor
 
     def _rank(self, query: str) -> tuple[MessageUnit, ...]:
         import numpy as np
 
         unit_scores = self.ranker.scores(query)
-        scores = self._scores(query, unit_scores)
+        best, extra, factor = self._terms(query, unit_scores)
+        # A long message competes as its units: each scores the message's
+        # score times its share of the best unit's, so the best unit keeps the
+        # message's place and the weaker ones take their own.
+        whole = (best + extra) * factor
+        pieces = self._piece_message
+        share = np.divide(
+            unit_scores[self._piece_unit],
+            best[pieces],
+            out=np.zeros(len(pieces)),
+            where=best[pieces] > 0.0,
+        )
+        scores = np.concatenate([np.where(self._long, 0.0, whole), whole[pieces] * share])
+        message = np.concatenate([np.arange(len(best)), pieces])
+        unit = np.concatenate([np.full(len(best), -1), self._piece_unit])
+        units = self.ranker.fine.chunks
         ranked: list[MessageUnit] = []
-        for i in np.lexsort((np.arange(len(scores)), -scores)):
+        for i in np.lexsort((unit, message, -scores)):
             if scores[i] <= 0.0:
                 break
-            holders = self._holders.get(int(i))
-            if holders is None:
-                ranked.append(self.messages.spans[int(i)])
-                continue
-            best_first = sorted(holders, key=lambda u: (-unit_scores[u], u))
-            units = self.ranker.fine.chunks
-            ranked.extend(self.labelled(units[u]) for u in best_first if unit_scores[u] > 0.0)
+            if unit[i] < 0:
+                ranked.append(self.messages.spans[int(message[i])])
+            else:
+                ranked.append(self.labelled(units[int(unit[i])]))
         return tuple(ranked)
 
     def search(self, query: str, *, k: int, token_budget: int | None = None) -> list[MessageUnit]:

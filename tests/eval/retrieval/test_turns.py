@@ -179,3 +179,32 @@ def test_a_message_longer_than_every_chunk_is_returned_as_its_chunks():
         assert found, budget
         assert "cardamom" in found[0].content
         assert all(u.token_count <= ChunkingConfig().small for u in found)
+
+
+def test_a_long_messages_weak_chunks_rank_below_a_better_message():
+    """Each chunk of a long reply takes its own place, not all of them the reply's best."""
+    filler = " ".join(f"Step {i} of the recipe adds flour and water." for i in range(200))
+    long_reply = f"Keep the sourdough starter warm and feed the sourdough starter daily. {filler}"
+    chat = Conversation(
+        id="c",
+        title="",
+        messages=(
+            Message(id="q", role=Role.USER, content="How do I bake bread?"),
+            Message(id="a", role=Role.ASSISTANT, content=long_reply),
+        ),
+    )
+    note = Conversation(
+        id="d",
+        title="",
+        messages=(Message(id="n", role=Role.USER, content="I named the starter Bubbles."),),
+    )
+    retriever = TurnsBM25(indexes([chat, note]), "small")
+    found = retriever.search("What is my sourdough starter called?", k=100)
+    ranked = [(u.conversation_id, u.message_ids) for u in found]
+    assert ranked[0] == ("c", ("a",))  # the reply's best chunk
+    assert "sourdough" in found[0].content
+    note_at = ranked.index(("d", ("n",)))
+    reply = [i for i, at in enumerate(ranked) if at == ("c", ("a",))]
+    weak = [i for i in reply if "sourdough" not in found[i].content]
+    assert weak, "the reply's chunks without the question's words are still returned"
+    assert note_at < min(weak)
