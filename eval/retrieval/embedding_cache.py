@@ -14,12 +14,15 @@ A file that cannot be read, or holds another number of vectors, is computed
 again and replaced, with a warning. Files are written whole (to a temporary
 name, flushed to disk, then renamed), so an interrupted run leaves no half
 file under a key; a file that cannot be written costs a warning, not the
-run. Nothing is evicted: a file is 1.5 KB per message, and the directory
-(``make eval``'s is ``reports/.cache``) can be deleted at any time.
+run. A file is 1.5 KB per message. The directory (``make eval``'s is
+``reports/.cache``) is kept under ``max_bytes`` by deleting the least recently
+used files after each write (a read marks a file used); the file just written
+stays even when it alone is larger. The directory can be deleted at any time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -28,9 +31,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["Embedder", "EmbeddingCache"]
+__all__ = ["MAX_BYTES", "Embedder", "EmbeddingCache"]
 
 log = logging.getLogger(__name__)
+
+MAX_BYTES = 256 * 2**20
+"""The default size cap of a cache directory: about 170,000 messages' vectors."""
 
 
 class Embedder(Protocol):
@@ -49,12 +55,20 @@ class EmbeddingCache:
 
     Attributes:
         hits / misses: lists read from the cache / computed by this object, so far.
+        evicted: files this object deleted to keep the directory under ``max_bytes``.
+
+    Raises:
+        ValueError: ``max_bytes`` below 0.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, max_bytes: int = MAX_BYTES) -> None:
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0, got {max_bytes!r}")
         self.directory = directory
+        self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self.evicted = 0
 
     def vectors(self, encoder: Embedder, texts: Sequence[str], *, max_tokens: int) -> Any:
         """``encoder.encode(texts, max_tokens=max_tokens)``, from the cache when it is there.
@@ -68,10 +82,13 @@ class EmbeddingCache:
         cached = self._read(path, len(texts))
         if cached is not None:
             self.hits += 1
+            with contextlib.suppress(OSError):  # marks it used; a read-only cache is still read
+                os.utime(path)
             return cached
         vectors = encoder.encode(texts, max_tokens=max_tokens)
         self.misses += 1
-        self._write(path, vectors)
+        if self._write(path, vectors):
+            self._evict(keep=path)
         return vectors
 
     @staticmethod
@@ -105,7 +122,8 @@ class EmbeddingCache:
             return None
         return vectors
 
-    def _write(self, path: Path, vectors: Any) -> None:
+    def _write(self, path: Path, vectors: Any) -> bool:
+        """Write ``vectors`` at ``path`` whole; False (and a warning) when it cannot."""
         import numpy as np
 
         partial: str | None = None
@@ -121,3 +139,29 @@ class EmbeddingCache:
             log.warning("embedding cache: could not write %s (%s); not cached", path, error)
             if partial is not None:
                 Path(partial).unlink(missing_ok=True)
+            return False
+        return True
+
+    def _evict(self, *, keep: Path) -> None:
+        """Delete the least recently used files, other than ``keep``, until under ``max_bytes``."""
+        try:
+            files = [(entry.stat(), entry) for entry in self.directory.glob("*.npy")]
+        except OSError as error:
+            log.warning("embedding cache: could not list %s (%s)", self.directory, error)
+            return
+        total = sum(stat.st_size for stat, _ in files)
+        for stat, entry in sorted(files, key=lambda item: (item[0].st_mtime_ns, item[1].name)):
+            if total <= self.max_bytes:
+                break
+            if entry == keep:
+                continue
+            try:
+                entry.unlink()
+            except FileNotFoundError:
+                pass  # another run evicted it
+            except OSError as error:
+                log.warning("embedding cache: could not delete %s (%s)", entry, error)
+                continue
+            total -= stat.st_size
+            self.evicted += 1
+            log.info("embedding cache: evicted %s (least recently used)", entry.name)

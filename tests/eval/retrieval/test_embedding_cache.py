@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from pathlib import Path
 
@@ -127,3 +128,59 @@ def test_the_command_line_refuses_a_cache_without_dense(tmp_path: Path, capsys, 
     assert main([*argv, "--quiet"]) == 2
     assert "needs --dense" in capsys.readouterr().err
     assert not out.exists()
+
+
+def lists(count: int) -> list[list[str]]:
+    """``count`` lists of three texts each: files of one size."""
+    return [[f"list {n} text {i}" for i in range(3)] for n in range(count)]
+
+
+def filed(cache: EmbeddingCache, embedder, texts, *, used: int) -> Path:
+    """Cache ``texts`` and date their file's last use at ``used`` (seconds since the epoch)."""
+    cache.vectors(embedder, texts, max_tokens=128)
+    path = cache.directory / f"{EmbeddingCache.key(embedder, texts, max_tokens=128)}.npy"
+    os.utime(path, (used, used))
+    return path
+
+
+def test_the_least_recently_used_file_is_evicted_past_the_cap(tmp_path):
+    embedder, (a, b, c) = Counting(), lists(3)
+    first = filed(EmbeddingCache(tmp_path), embedder, a, used=1_000)
+    size = first.stat().st_size
+    cache = EmbeddingCache(tmp_path, max_bytes=2 * size)
+    second = filed(cache, embedder, b, used=2_000)
+    assert cache.evicted == 0
+    third = filed(cache, embedder, c, used=3_000)
+    assert cache.evicted == 1
+    assert not first.exists()
+    assert second.exists()
+    assert third.exists()
+
+
+def test_a_read_marks_a_file_used(tmp_path):
+    embedder, (a, b, c) = Counting(), lists(3)
+    cache = EmbeddingCache(tmp_path)
+    first = filed(cache, embedder, a, used=1_000)
+    second = filed(cache, embedder, b, used=2_000)
+    capped = EmbeddingCache(tmp_path, max_bytes=2 * first.stat().st_size)
+    capped.vectors(embedder, a, max_tokens=128)  # a hit: now the most recently used
+    assert capped.hits == 1
+    capped.vectors(embedder, c, max_tokens=128)
+    assert first.exists()
+    assert not second.exists()
+
+
+def test_the_file_just_written_stays_even_over_the_cap(tmp_path):
+    embedder, (a, b) = Counting(), lists(2)
+    cache = EmbeddingCache(tmp_path, max_bytes=0)
+    first = filed(cache, embedder, a, used=1_000)
+    assert first.exists()
+    second = filed(cache, embedder, b, used=2_000)
+    assert not first.exists()
+    assert second.exists()
+    assert cache.evicted == 1
+
+
+def test_a_negative_cap_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="max_bytes"):
+        EmbeddingCache(tmp_path, max_bytes=-1)
