@@ -162,18 +162,22 @@ def test_the_speaker_rule_spans_the_users_conversations():
     assert next(turn for turn in ranked if turn in pottery_turns) == ("c", "t30")
 
 
-def test_a_message_longer_than_every_chunk_is_returned_as_its_chunks():
-    filler = " ".join(f"Step {i} of the recipe adds flour." for i in range(300))
-    long_reply = f"{filler} The secret ingredient is cardamom. {filler}"
-    conv = Conversation(
+def asked(question: str, reply: str) -> Conversation:
+    """Conversation ``c``: the user asks ``question`` (message ``q``), ``reply`` answers (``a``)."""
+    return Conversation(
         id="c",
         title="",
         messages=(
-            Message(id="q", role=Role.USER, content="How do you make the cake?"),
-            Message(id="a", role=Role.ASSISTANT, content=long_reply),
+            Message(id="q", role=Role.USER, content=question),
+            Message(id="a", role=Role.ASSISTANT, content=reply),
         ),
     )
-    retriever = TurnsBM25(indexes([conv]), "small")
+
+
+def test_a_message_longer_than_every_chunk_is_returned_as_its_chunks():
+    filler = " ".join(f"Step {i} of the recipe adds flour." for i in range(300))
+    long_reply = f"{filler} The secret ingredient is cardamom. {filler}"
+    retriever = TurnsBM25(indexes([asked("How do you make the cake?", long_reply)]), "small")
     for budget in (128, 512, 1024):
         found = retriever.search("secret ingredient cardamom", k=100, token_budget=budget)
         assert found, budget
@@ -185,14 +189,7 @@ def test_a_long_messages_weak_chunks_rank_below_a_better_message():
     """Each chunk of a long reply takes its own place, not all of them the reply's best."""
     filler = " ".join(f"Step {i} of the recipe adds flour and water." for i in range(200))
     long_reply = f"Keep the sourdough starter warm and feed the sourdough starter daily. {filler}"
-    chat = Conversation(
-        id="c",
-        title="",
-        messages=(
-            Message(id="q", role=Role.USER, content="How do I bake bread?"),
-            Message(id="a", role=Role.ASSISTANT, content=long_reply),
-        ),
-    )
+    chat = asked("How do I bake bread?", long_reply)
     note = Conversation(
         id="d",
         title="",
