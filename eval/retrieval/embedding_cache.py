@@ -17,7 +17,9 @@ file under a key; a file that cannot be written costs a warning, not the
 run. A file is 1.5 KB per message. The directory (``make eval``'s is
 ``reports/.cache``) is kept under ``max_bytes`` by deleting the least recently
 used files after each write (a read marks a file used); the file just written
-stays even when it alone is larger. The directory can be deleted at any time.
+stays even when it alone is larger, and so does another run's write in
+progress, while a temporary file a killed run left is deleted. The directory
+can be deleted at any time.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 
 MAX_BYTES = 256 * 2**20
 """The default size cap of a cache directory: about 170,000 messages' vectors."""
+
+STALE_PARTIAL_S = 3600.0
+"""A temporary file older than this (seconds) was left by a run that was killed mid-write."""
 
 
 class Embedder(Protocol):
@@ -143,25 +149,53 @@ class EmbeddingCache:
         return True
 
     def _evict(self, *, keep: Path) -> None:
-        """Delete the least recently used files, other than ``keep``, until under ``max_bytes``."""
+        """Delete the least recently used files, other than ``keep``, until under ``max_bytes``.
+
+        A temporary file older than :data:`STALE_PARTIAL_S` is what a killed
+        run left: it is deleted. A younger one is another run's write in
+        progress: it counts towards the size and is left alone.
+        """
         try:
-            files = [(entry.stat(), entry) for entry in self.directory.glob("*.npy")]
+            entries = list(self.directory.iterdir())
         except OSError as error:
             log.warning("embedding cache: could not list %s (%s)", self.directory, error)
             return
-        total = sum(stat.st_size for stat, _ in files)
+        now = time.time()
+        files: list[tuple[os.stat_result, Path]] = []
+        total = 0
+        for entry in entries:
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue  # removed by another run since the listing
+            if entry.suffix == ".partial" and now - stat.st_mtime > STALE_PARTIAL_S:
+                _remove(entry)
+                continue
+            if entry.suffix in (".npy", ".partial"):
+                total += stat.st_size
+            if entry.suffix == ".npy":
+                files.append((stat, entry))
         for stat, entry in sorted(files, key=lambda item: (item[0].st_mtime_ns, item[1].name)):
             if total <= self.max_bytes:
                 break
             if entry == keep:
                 continue
-            try:
-                entry.unlink()
-            except FileNotFoundError:
-                pass  # another run evicted it
-            except OSError as error:
-                log.warning("embedding cache: could not delete %s (%s)", entry, error)
-                continue
+            removed = _remove(entry)
+            if removed is None:
+                continue  # still there
             total -= stat.st_size
-            self.evicted += 1
-            log.info("embedding cache: evicted %s (least recently used)", entry.name)
+            if removed:
+                self.evicted += 1
+                log.info("embedding cache: evicted %s (least recently used)", entry.name)
+
+
+def _remove(path: Path) -> bool | None:
+    """Delete ``path``: True; already gone (another run's doing): False; cannot: None, warned."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        log.warning("embedding cache: could not delete %s (%s)", path, error)
+        return None
+    return True

@@ -159,7 +159,7 @@ class TurnRanker(Generic[U]):
     message's score times the unit's score over the best holder's, so the best
     unit keeps the message's place. Returned whole, it could exceed any budget
     on its own; returned as all its units at the message's rank, its weakest
-    units would spend the budget ahead of better messages. A unit of score 0
+    units would spend the budget ahead of better messages. A unit of score <= 0
     is not returned, so neither is a long message none of whose units the
     context ranker scores (whatever its own and dense terms).
 

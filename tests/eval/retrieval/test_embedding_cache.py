@@ -184,3 +184,34 @@ def test_the_file_just_written_stays_even_over_the_cap(tmp_path):
 def test_a_negative_cap_is_refused(tmp_path):
     with pytest.raises(ValueError, match="max_bytes"):
         EmbeddingCache(tmp_path, max_bytes=-1)
+
+
+def test_a_killed_runs_temporary_file_is_deleted_and_a_running_ones_kept(tmp_path):
+    embedder, (a, b) = Counting(), lists(2)
+    cache = EmbeddingCache(tmp_path)
+    filed(cache, embedder, a, used=1_000)
+    left, writing = tmp_path / "left.partial", tmp_path / "writing.partial"
+    left.write_bytes(b"x" * 100)
+    writing.write_bytes(b"x" * 100)
+    os.utime(left, (1_000, 1_000))  # decades old; `writing` is being written now
+    filed(cache, embedder, b, used=2_000)
+    assert not left.exists()
+    assert writing.exists()
+
+
+def test_a_file_another_run_removed_does_not_stop_the_eviction(tmp_path, monkeypatch):
+    embedder, (a, b, c) = Counting(), lists(3)
+    cache = EmbeddingCache(tmp_path)
+    first = filed(cache, embedder, a, used=1_000)
+    second = filed(cache, embedder, b, used=2_000)
+    listed = Path.iterdir
+
+    def with_a_ghost(self):  # a file deleted between the listing and its stat
+        return [*listed(self), self / "ghost.npy"]
+
+    monkeypatch.setattr(Path, "iterdir", with_a_ghost)
+    capped = EmbeddingCache(tmp_path, max_bytes=2 * first.stat().st_size)
+    filed(capped, embedder, c, used=3_000)
+    assert not first.exists()
+    assert second.exists()
+    assert capped.evicted == 1

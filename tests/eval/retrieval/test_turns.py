@@ -205,3 +205,39 @@ def test_a_long_messages_weak_chunks_rank_below_a_better_message():
     weak = [i for i in reply if "sourdough" not in found[i].content]
     assert weak, "the reply's chunks without the question's words are still returned"
     assert note_at < min(weak)
+
+
+def test_a_long_messages_chunks_score_its_score_times_their_share_of_its_best():
+    """Checked against the rule written out: the speaker weight and system messages included."""
+    filler = " ".join(f"Step {i} of the day was quiet." for i in range(150))
+    conv = Conversation(
+        id="c",
+        title="",
+        messages=(
+            Message(id="s", role=Role.SYSTEM, content=f"pottery glaze {filler}", name="Session 1"),
+            said(1, "Caroline", f"I tried pottery glaze on the wheel. {filler} The kiln was hot."),
+            said(2, "Melanie", f"My pottery glaze cracked. {filler} The wheel spins."),
+            said(3, "Caroline", "Pottery glaze is tricky."),
+        ),
+    )
+    query = "What pottery glaze did Melanie use on the wheel?"
+    turns = TurnsBM25(indexes([conv]), "small").turns
+    units, messages = turns.ranker.fine.chunks, turns.messages
+    unit_scores, message_scores = turns.ranker.scores(query), turns.scores(query)
+    longest = max(unit.token_count for unit in units)
+    expected = {}
+    for number, span in enumerate(messages.spans):
+        if span.token_count <= longest:
+            expected[span.id] = message_scores[number]
+            continue
+        held = [i for i, unit in enumerate(units) if span.message_ids[0] in unit.message_ids]
+        best = max(unit_scores[i] for i in held)
+        for i in held:
+            expected[units[i].id] = message_scores[number] * unit_scores[i] / best
+    ranked = turns.rank(query)
+    pieces = [unit for unit in ranked if unit.id not in {span.id for span in messages.spans}]
+    assert {unit.message_ids[0] for unit in pieces} >= {"t1", "t2"}  # both long turns, in pieces
+    returned = [expected[unit.id] for unit in ranked]
+    assert returned == sorted(returned, reverse=True)
+    assert len(returned) == sum(score > 0 for score in expected.values())
+    assert not any("s" in unit.message_ids for unit in ranked)  # the system message
