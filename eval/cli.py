@@ -14,11 +14,14 @@ from typing import Any
 
 from chunking.command_line import HelpFormatter, add_version, version_every_command
 from eval.baseline import check, make_baseline, ungated_peers
+from eval.budgets import HEADLINE_BUDGETS
 from eval.config import EvalConfig
 from eval.datasets.loading import load_dataset
 from eval.errors import EvalError
+from eval.metrics.between_runs import between_runs
 from eval.metrics.compare import summary_rows
-from eval.report.write import write_report, write_sweep
+from eval.report.between_runs import between_runs_markdown
+from eval.report.write import read_per_query, write_report, write_sweep
 from eval.retrieval.embedding_cache import EmbeddingCache
 from eval.runner import evaluate
 from eval.tuning.sweep import sweep
@@ -122,6 +125,30 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     grid.add_argument("--quiet", action="store_true", help="no progress lines")
     grid.set_defaults(run=_sweep)
+    versus = commands.add_parser(
+        "compare",
+        help="compare two runs of the same queries, row by row (before and after a change)",
+        description="Read two runs' per_query.jsonl and print, for each row and budget, the "
+        "mean before and after, the paired difference with its 95%% bootstrap interval and the "
+        "randomization test's p-value.",
+        formatter_class=HelpFormatter,
+    )
+    versus.add_argument(
+        "--before", type=Path, required=True, metavar="DIR", help="the run before the change"
+    )
+    versus.add_argument(
+        "--after", type=Path, required=True, metavar="DIR", help="the run after the change"
+    )
+    versus.add_argument(
+        "--rows", default=None, help="comma-separated rows (default: every row of both runs)"
+    )
+    versus.add_argument(
+        "--budgets",
+        default=",".join(str(b) for b in HEADLINE_BUDGETS),
+        help="comma-separated context budgets in tokens",
+    )
+    versus.add_argument("--metric", default="span_recall", help="a per-query metric")
+    versus.set_defaults(run=_compare)
     base = commands.add_parser(
         "baseline",
         help="write a baseline from a run's metrics.json",
@@ -239,6 +266,22 @@ def _json(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise EvalError(f"{what} file {str(path)!r} is not JSON: {error}") from error
+
+
+def _compare(args: argparse.Namespace) -> int:
+    try:
+        budgets = [int(b) for b in args.budgets.split(",")]
+    except ValueError as error:
+        raise EvalError(f"--budgets takes token counts, e.g. 512,1024: {error}") from None
+    changes = between_runs(
+        read_per_query(args.before),
+        read_per_query(args.after),
+        rows=None if args.rows is None else [r for r in args.rows.split(",") if r],
+        budgets=budgets,
+        metric=args.metric,
+    )
+    print(between_runs_markdown(changes))
+    return 0
 
 
 def _baseline(args: argparse.Namespace) -> int:

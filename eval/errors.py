@@ -8,7 +8,13 @@ Hierarchy::
     │                                      names the file and the sample
     ├── UnknownNameError (KeyError)        a metric, strategy, chunker or dataset name not in
     │                                      its registry; lists the valid names
+    ├── BaselineMismatchError (ValueError) metrics checked against another dataset's baseline
+    ├── MissingConversationsError (ValueError)
+    │                                      a strategy returning messages, given indexes
+    │                                      built without their conversations
     ├── RegressionError (RuntimeError)     the regression gate found a metric past its tolerance
+    ├── RunsMismatchError (ValueError)     two runs compared that did not measure the same
+    │                                      queries
     ├── EmptyEvidenceError (ValueError)    a query scored against no evidence
     ├── UnknownEvidenceError (LookupError) a gold message id the conversation lacks
     ├── UnknownPeerError (KeyError)        a peer chunker name that is not registered
@@ -35,6 +41,7 @@ __all__ = [
     "MissingConversationsError",
     "PeerChunkNotFoundError",
     "RegressionError",
+    "RunsMismatchError",
     "UnknownEvidenceError",
     "UnknownNameError",
     "UnknownPeerError",
@@ -72,6 +79,10 @@ class MissingConversationsError(EvalError, ValueError):
 
 class RegressionError(EvalError, RuntimeError):
     """Metrics that moved past their tolerance against the baseline."""
+
+
+class RunsMismatchError(EvalError, ValueError):
+    """Two runs compared query by query that did not measure the same queries."""
 
 
 class MalformedDatasetError(EvalError, ValueError):

