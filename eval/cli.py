@@ -17,7 +17,7 @@ from eval.baseline import check, make_baseline, ungated_peers
 from eval.budgets import HEADLINE_BUDGETS
 from eval.config import EvalConfig
 from eval.datasets.loading import load_dataset
-from eval.errors import EvalError
+from eval.errors import EvalError, RunsMismatchError
 from eval.metrics.between_runs import between_runs
 from eval.metrics.compare import summary_rows
 from eval.report.between_runs import between_runs_markdown
@@ -129,7 +129,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "compare",
         help="compare two runs of the same queries, row by row (before and after a change)",
         description="Read two runs' per_query.jsonl and print, for each row and budget, the "
-        "mean before and after, the paired difference with its 95%% bootstrap interval and the "
+        "mean before and after, the paired difference with its 95% bootstrap interval and the "
         "randomization test's p-value.",
         formatter_class=HelpFormatter,
     )
@@ -273,6 +273,13 @@ def _compare(args: argparse.Namespace) -> int:
         budgets = [int(b) for b in args.budgets.split(",")]
     except ValueError as error:
         raise EvalError(f"--budgets takes token counts, e.g. 512,1024: {error}") from None
+    digests = {run: _digest(run) for run in (args.before, args.after)}
+    if None not in digests.values() and len(set(digests.values())) > 1:
+        raise RunsMismatchError(
+            "the runs are of different datasets (digests "
+            + " and ".join(f"{str(d)[:12]} in {run}" for run, d in digests.items())
+            + "); compare two runs of one dataset"
+        )
     changes = between_runs(
         read_per_query(args.before),
         read_per_query(args.after),
@@ -282,6 +289,15 @@ def _compare(args: argparse.Namespace) -> int:
     )
     print(between_runs_markdown(changes))
     return 0
+
+
+def _digest(run: Path) -> str | None:
+    """The dataset digest in the run's ``metrics.json`` (beside ``per_query.jsonl``), if any."""
+    metrics = (run if run.is_dir() else run.parent) / "metrics.json"
+    if not metrics.is_file():
+        return None
+    digest = _json(metrics, "metrics").get("dataset", {}).get("digest")
+    return digest if isinstance(digest, str) else None
 
 
 def _baseline(args: argparse.Namespace) -> int:

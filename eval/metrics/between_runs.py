@@ -71,10 +71,14 @@ def between_runs(
         if set(queries) != set(after[row]):
             only_before = sorted(set(queries) - set(after[row]))
             only_after = sorted(set(after[row]) - set(queries))
+            differ = [
+                f"{len(ids)} only {run} (e.g. {ids[0]!r})"
+                for run, ids in (("before", only_before), ("after", only_after))
+                if ids
+            ]
             raise RunsMismatchError(
-                f"row {row!r} measured other queries in the two runs "
-                f"({len(only_before)} only before, e.g. {only_before[:1]}; "
-                f"{len(only_after)} only after, e.g. {only_after[:1]}); compare runs of one dataset"
+                f"row {row!r} measured other queries in the two runs ({'; '.join(differ)}); "
+                "compare two runs of one dataset"
             )
         for budget in budgets:
             first = _values(before[row], queries, budget, metric, "before")

@@ -48,7 +48,7 @@ def test_queries_are_paired_by_id_not_by_order():
 def test_runs_of_other_queries_are_refused():
     before = records({"a": [0.0, 1.0]})
     after = records({"a": [0.0, 1.0, 1.0]})
-    with pytest.raises(RunsMismatchError, match="1 only after"):
+    with pytest.raises(RunsMismatchError, match=r"\(1 only after \(e.g. 'q2'\)\)"):
         between_runs(before, after)
 
 
@@ -128,3 +128,16 @@ def test_what_a_run_writes_is_read_back(tmp_path):
     assert read_per_query(tmp_path) == {
         "turns:small": {"q0": {"512": {"span_recall": 0.25}, "1024": {"span_recall": 1.0}}}
     }
+
+
+def test_runs_of_two_datasets_are_refused_even_with_the_same_query_ids(tmp_path, capsys):
+    """fixtures/hard and another seed's users share ids such as h01-q01: the digests tell."""
+    before = write(tmp_path / "before", {"a": [0.0, 1.0]})
+    after = write(tmp_path / "after", {"a": [0.0, 1.0]})
+    for run, digest in ((before, "1" * 64), (after, "2" * 64)):
+        (run / "metrics.json").write_text(json.dumps({"dataset": {"digest": digest}}))
+    command = ["compare", "--before", str(before), "--after", str(after), "--budgets", "512"]
+    assert main(command) == 2
+    assert "different datasets" in capsys.readouterr().err
+    (after / "metrics.json").write_text(json.dumps({"dataset": {"digest": "1" * 64}}))
+    assert main(command) == 0
