@@ -273,21 +273,31 @@ def _compare(args: argparse.Namespace) -> int:
         budgets = [int(b) for b in args.budgets.split(",")]
     except ValueError as error:
         raise EvalError(f"--budgets takes token counts, e.g. 512,1024: {error}") from None
+    rows = None if args.rows is None else [r.strip() for r in args.rows.split(",") if r.strip()]
+    if rows == []:
+        raise EvalError("--rows names no row; leave it out to compare every row of both runs")
     digests = {run: _digest(run) for run in (args.before, args.after)}
-    if None not in digests.values() and len(set(digests.values())) > 1:
+    if None in digests.values():
+        unchecked = ", ".join(str(run) for run, digest in digests.items() if digest is None)
+        print(
+            f"note: no dataset digest in the metrics.json of {unchecked}; the runs' datasets "
+            "were not checked, only their query ids",
+            file=sys.stderr,
+        )
+    elif len(set(digests.values())) > 1:
         raise RunsMismatchError(
             "the runs are of different datasets (digests "
             + " and ".join(f"{str(d)[:12]} in {run}" for run, d in digests.items())
             + "); compare two runs of one dataset"
         )
-    changes = between_runs(
-        read_per_query(args.before),
-        read_per_query(args.after),
-        rows=None if args.rows is None else [r for r in args.rows.split(",") if r],
-        budgets=budgets,
-        metric=args.metric,
-    )
+    before, after = read_per_query(args.before), read_per_query(args.after)
+    changes = between_runs(before, after, rows=rows, budgets=budgets, metric=args.metric)
     print(between_runs_markdown(changes))
+    if rows is None:
+        for run, records, other in (("before", before, after), ("after", after, before)):
+            alone = [row for row in records if row not in other]
+            if alone:
+                print(f"\nRows only in the {run} run, not compared: {', '.join(alone)}.")
     return 0
 
 
@@ -296,7 +306,9 @@ def _digest(run: Path) -> str | None:
     metrics = (run if run.is_dir() else run.parent) / "metrics.json"
     if not metrics.is_file():
         return None
-    digest = _json(metrics, "metrics").get("dataset", {}).get("digest")
+    data = _json(metrics, "metrics")
+    dataset = data.get("dataset") if isinstance(data, dict) else None
+    digest = dataset.get("digest") if isinstance(dataset, dict) else None
     return digest if isinstance(digest, str) else None
 
 

@@ -57,6 +57,10 @@ def between_runs(
             of different datasets, or of different versions of one).
     """
     shared = [row for row in before if row in after]
+    if not shared:
+        raise RunsMismatchError(
+            f"the runs have no row in common ({len(before)} rows before, {len(after)} after)"
+        )
     if rows is None:
         rows = shared
     for row in rows:
@@ -108,4 +112,13 @@ def _values(
         raise UnknownNameError(f"budget of the {run} run", str(budget), sample)
     if metric not in sample[str(budget)]:
         raise UnknownNameError(f"metric of the {run} run", metric, sample[str(budget)])
-    return [measured[query][str(budget)][metric] for query in queries]
+    values = []
+    for query in queries:
+        value = measured[query].get(str(budget), {}).get(metric)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RunsMismatchError(
+                f"query {query!r} of the {run} run has no number for {metric} at {budget} "
+                f"tokens (got {value!r})"
+            )
+        values.append(float(value))
+    return values

@@ -27,11 +27,14 @@ def between_runs_markdown(changes: Sequence[RunChange]) -> str:
             f"{change.before:.3f} → {change.after:.3f}, "
             f"{difference_text(compared.difference)} {p_value(compared.p_value)}"
         )
-    queries = changes[0].comparison.queries
+    counts = sorted({change.comparison.queries for change in changes})
+    queries = str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]} (per row)"
     header = ["row", *(f"{metric} @{budget:,}" for budget in budgets)]
     body = [[f"`{row}`", *(by[b] for b in budgets)] for row, by in cells.items()]
     note = (
         f"After minus before, paired over {queries} queries: the mean difference, its 95% "
-        "bootstrap interval and the randomization test's p."
+        "bootstrap interval and the randomization test's p. A difference is real when "
+        "p < 0.05; when most queries tie, the interval can exclude 0 while p does not "
+        "(docs/eval-statistics.md)."
     )
     return table(header, body) + "\n\n" + note

@@ -141,3 +141,42 @@ def test_runs_of_two_datasets_are_refused_even_with_the_same_query_ids(tmp_path,
     assert "different datasets" in capsys.readouterr().err
     (after / "metrics.json").write_text(json.dumps({"dataset": {"digest": "1" * 64}}))
     assert main(command) == 0
+
+
+def test_a_query_without_the_figure_is_named():
+    before = records({"a": [0.0, 1.0]})
+    after = records({"a": [0.0, 1.0]})
+    del after["a"]["q1"]["512"]
+    with pytest.raises(RunsMismatchError, match=r"query 'q1' of the after run has no number"):
+        between_runs(before, after, budgets=(512,))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "holds no record"), (b"\xff\xfe not text", "per_query.jsonl:1: not a per-query")],
+)
+def test_an_empty_or_undecodable_file_is_an_error(tmp_path, capsys, content, message):
+    good = write(tmp_path / "good", {"a": [1.0]})
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "per_query.jsonl").write_bytes(content)
+    assert main(["compare", "--before", str(good), "--after", str(bad)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_rows_of_one_run_only_are_listed_and_unchecked_datasets_said(tmp_path, capsys):
+    before = write(tmp_path / "before", {"a": [1.0], "b": [1.0]})
+    after = write(tmp_path / "after", {"a": [1.0], "c": [1.0]})
+    (before / "metrics.json").write_text("[]")  # not a run's metrics: no digest, no crash
+    command = ["compare", "--before", str(before), "--after", str(after), "--budgets", "512"]
+    assert main(command) == 0
+    out, err = capsys.readouterr()
+    assert "Rows only in the before run, not compared: b." in out
+    assert "Rows only in the after run, not compared: c." in out
+    assert "were not checked" in err
+
+
+def test_an_empty_row_list_is_an_error(tmp_path, capsys):
+    runs = write(tmp_path / "run", {"a": [1.0]})
+    assert main(["compare", "--before", str(runs), "--after", str(runs), "--rows", ","]) == 2
+    assert "--rows names no row" in capsys.readouterr().err
