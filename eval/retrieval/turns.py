@@ -214,6 +214,11 @@ class TurnRanker(Generic[U]):
         self._piece_message = np.array([m for _, m in pieces], dtype=np.int64)
         self._long = np.zeros(len(messages.spans), dtype=bool)
         self._long[self._piece_message] = True
+        # The candidates :meth:`rank` orders: every message (unit -1), then every
+        # piece of a long message; a long message itself scores 0 there.
+        count = len(messages.spans)
+        self._candidate_message = np.concatenate([np.arange(count), self._piece_message])
+        self._candidate_unit = np.concatenate([np.full(count, -1), self._piece_unit])
         self._returnable = np.array([s is not None for s in messages.speaker], dtype=bool)
         self._speaker = np.array([s or "" for s in messages.speaker], dtype=object)
         self.rank = lru_cache(maxsize=4096)(self._rank)
@@ -264,8 +269,7 @@ class TurnRanker(Generic[U]):
             where=best[pieces] > 0.0,
         )
         scores = np.concatenate([np.where(self._long, 0.0, whole), whole[pieces] * share])
-        message = np.concatenate([np.arange(len(best)), pieces])
-        unit = np.concatenate([np.full(len(best), -1), self._piece_unit])
+        message, unit = self._candidate_message, self._candidate_unit
         units = self.ranker.fine.chunks
         ranked: list[MessageUnit] = []
         for i in np.lexsort((unit, message, -scores)):
