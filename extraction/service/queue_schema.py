@@ -77,10 +77,12 @@ def bring_up_to_date(
             _record(connection, [path.name for path in files])
         log.info("created the job queue's schema (procrastinate)")
         return []
-    if not _recorded(connection):
-        _record(connection, sorted(_floor(files)))
+    recorded = _recorded(connection)
+    if not recorded:
+        recorded = _floor(files)
+        _record(connection, sorted(recorded))
     applied = []
-    for path in _pending(connection, files):
+    for path in _unapplied(files, recorded):
         with connection.transaction():
             connection.execute(path.read_text(encoding="utf-8"))
             _record(connection, [path.name])
@@ -92,7 +94,10 @@ def bring_up_to_date(
 def _pending(connection: psycopg.Connection[Any], files: list[Path]) -> list[Path]:
     if not _has_queue(connection):
         return files
-    recorded = _recorded(connection) or _floor(files)
+    return _unapplied(files, _recorded(connection) or _floor(files))
+
+
+def _unapplied(files: list[Path], recorded: set[str]) -> list[Path]:
     return [path for path in files if path.name not in recorded]
 
 
