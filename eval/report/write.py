@@ -124,21 +124,18 @@ def read_per_query(out: Path) -> dict[str, dict[str, dict[str, dict[str, float]]
             "DIR/per_query.jsonl"
         )
     records: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
-    number = 0
-    try:
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                number += 1
+    with path.open("rb") as lines:  # json.loads decodes each line's UTF-8 itself
+        for number, line in enumerate(lines, start=1):
+            try:
                 record = json.loads(line)
                 if not isinstance(record["at_budget"], dict):
                     raise TypeError(f"at_budget is {type(record['at_budget']).__name__}")
                 records.setdefault(record["row"], {})[record["query"]] = record["at_budget"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise EvalError(
-            f"{path}:{number + isinstance(error, UnicodeDecodeError)}: not a per-query "
-            f"record ({error!r}); expected "
-            '{"row", "query", "kind", "at_budget"} as `python -m eval run` writes'
-        ) from error
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+                raise EvalError(
+                    f"{path}:{number}: not a per-query record ({error!r}); expected "
+                    '{"row", "query", "kind", "at_budget"} as `python -m eval run` writes'
+                ) from error
     if not records:
         raise EvalError(f"per-query file {str(path)!r} holds no record")
     return records
